@@ -1,0 +1,39 @@
+# Two commands on a fresh machine with Python 3.11+:
+#   make lab    set up .venv and open the course in JupyterLab
+#   make test   set up .venv (with the test tools) and run every test
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PY     := $(BIN)/python
+
+.PHONY: lab test notebooks check-notebooks bench clean setup setup-dev
+
+lab: $(VENV)/.learner
+	$(BIN)/jupyter lab chapters/
+
+test: $(VENV)/.dev
+	$(PY) -m pytest
+
+notebooks: $(VENV)/.dev
+	$(PY) tools/build_notebooks.py
+
+bench: $(VENV)/.dev
+	$(PY) benchmarks/bench_gradients.py
+
+setup: $(VENV)/.learner
+setup-dev: $(VENV)/.dev
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.learner: requirements.txt pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -r requirements.txt -e .
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -r requirements-dev.txt -e .
+	touch $(VENV)/.learner $@
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info

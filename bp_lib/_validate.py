@@ -1,0 +1,95 @@
+"""Input checks shared by the public entry points.
+
+Every check raises a ``TypeError`` or ``ValueError`` whose message names the
+argument, what was expected and what arrived, so a learner's mistake is
+reported where it was made instead of deep inside numpy.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+
+
+def as_matrix(value, name: str, *, cols: int | None = None, rows: int | None = None,
+              what: str = "") -> np.ndarray:
+    """Return ``value`` as a finite float64 2-D array, or raise.
+
+    ``cols``/``rows`` pin the expected number of columns/rows; ``what``
+    explains the expected shape in words, e.g. ``"(m, n_in) = (m, 3)"``.
+    """
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be a 2-D array of numbers{_shape_hint(what)}; "
+                        f"got {type(value).__name__}")
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a 2-D array of numbers{_shape_hint(what)}; "
+                        f"got {type(value).__name__} that numpy cannot read as numbers") from None
+    if arr.ndim != 2:
+        hint = ""
+        if arr.ndim == 1:
+            hint = (" (class labels? use bp_lib.one_hot(labels, n_classes))"
+                    if name.startswith("Y") else f" (one example? use {name}[None, :])")
+        raise ValueError(f"{name} must be 2-D{_shape_hint(what)}; got shape {arr.shape}{hint}")
+    if arr.shape[0] == 0:
+        raise ValueError(f"{name} is empty: it has 0 rows (examples); shape {arr.shape}")
+    if cols is not None and arr.shape[1] != cols:
+        raise ValueError(f"{name} must have {cols} columns{_shape_hint(what)}; "
+                         f"got shape {arr.shape}")
+    if rows is not None and arr.shape[0] != rows:
+        raise ValueError(f"{name} must have {rows} rows{_shape_hint(what)}; got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
+        raise ValueError(f"{name} must contain only finite numbers; got {bad} NaN/inf "
+                         f"value(s) in shape {arr.shape}")
+    return arr
+
+
+def _shape_hint(what: str) -> str:
+    return f" with shape {what}" if what else ""
+
+
+def same_rows(X: np.ndarray, Y: np.ndarray, xname: str = "X", yname: str = "Y") -> None:
+    if X.shape[0] != Y.shape[0]:
+        raise ValueError(f"{xname} and {yname} must have the same number of rows (one per "
+                         f"example); got {xname} {X.shape} and {yname} {Y.shape}")
+
+
+def real(value, name: str, *, low: float | None = None, low_inclusive: bool = True,
+         high: float | None = None) -> float:
+    """Return ``value`` as a finite Python float within the given bounds, or raise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise TypeError(f"{name} must be a real number; got {type(value).__name__} {value!r}")
+    v = float(value)
+    if not np.isfinite(v):
+        raise ValueError(f"{name} must be finite; got {v}")
+    if low is not None:
+        if low_inclusive and v < low:
+            raise ValueError(f"{name} must be >= {low}; got {v}")
+        if not low_inclusive and v <= low:
+            raise ValueError(f"{name} must be > {low}; got {v}")
+    if high is not None and v > high:
+        raise ValueError(f"{name} must be <= {high}; got {v}")
+    return v
+
+
+def integer(value, name: str, *, low: int | None = None, high: int | None = None) -> int:
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an integer; got {type(value).__name__} {value!r}")
+    v = int(value)
+    if low is not None and v < low:
+        raise ValueError(f"{name} must be >= {low}; got {v}")
+    if high is not None and v > high:
+        raise ValueError(f"{name} must be <= {high}; got {v}")
+    return v
+
+
+def choice(value, name: str, options) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"{name} must be one of {sorted(options)}; got {type(value).__name__} "
+                        f"{value!r}")
+    if value not in options:
+        raise ValueError(f"{name} must be one of {sorted(options)}; got {value!r}")
+    return value

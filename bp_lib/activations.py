@@ -1,0 +1,160 @@
+r"""Activation functions and their derivatives (chapter 1).
+
+Each activation works on a whole batch at once: ``Z`` has shape ``(m, s)``,
+one row per example.  For the element-wise activations
+
+.. math:: a = f(z), \qquad \frac{\partial a_j}{\partial z_j} = f'(z_j)
+
+and ``derivative(Z)`` returns :math:`f'(Z)` element by element.  Softmax is
+not element-wise: every output depends on every input of its row,
+
+.. math:: \frac{\partial a_k}{\partial z_i} = a_k\,(\mathbb 1[k=i] - a_i),
+
+so it has a ``jacobian`` instead, and ``backward`` (the product of the
+Jacobian with an upstream gradient) is the one operation all activations share.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+
+def sigmoid(Z):
+    r""":math:`\sigma(z) = 1/(1+e^{-z})`, computed without overflow for any finite z.
+
+    For z ≥ 0 it uses :math:`1/(1+e^{-z})`, for z < 0 the equal form
+    :math:`e^{z}/(1+e^{z})`, so ``exp`` only ever sees a non-positive number.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    e = np.exp(-np.abs(Z))
+    return np.where(Z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def sigmoid_derivative(Z):
+    r""":math:`\sigma'(z) = \sigma(z)\,(1-\sigma(z))` (derived in chapter 1)."""
+    S = sigmoid(Z)
+    return S * (1.0 - S)
+
+
+def tanh(Z):
+    return np.tanh(np.asarray(Z, dtype=np.float64))
+
+
+def tanh_derivative(Z):
+    r""":math:`\tanh'(z) = 1 - \tanh^2(z)`."""
+    T = np.tanh(np.asarray(Z, dtype=np.float64))
+    return 1.0 - T * T
+
+
+def relu(Z):
+    Z = np.asarray(Z, dtype=np.float64)
+    return np.maximum(Z, 0.0)
+
+
+def relu_derivative(Z):
+    """1 where z > 0, else 0 (the derivative at the kink z = 0 is taken as 0)."""
+    Z = np.asarray(Z, dtype=np.float64)
+    return (Z > 0).astype(np.float64)
+
+
+def identity(Z):
+    return np.array(Z, dtype=np.float64)
+
+
+def identity_derivative(Z):
+    return np.ones_like(np.asarray(Z, dtype=np.float64))
+
+
+def softmax(Z):
+    r"""Row-wise softmax :math:`a_k = e^{z_k} / \sum_j e^{z_j}`.
+
+    Stable form: subtracting the row maximum changes nothing mathematically
+    (numerator and denominator gain the same factor) but keeps ``exp`` from
+    overflowing for logits in the thousands.  Shape ``(m, K)`` → ``(m, K)``.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    E = np.exp(Z - Z.max(axis=-1, keepdims=True))
+    return E / E.sum(axis=-1, keepdims=True)
+
+
+def softmax_jacobian(a):
+    r"""Jacobian of softmax for one example: ``J[k, i] = a_k (1[k=i] - a_i)``, shape ``(K, K)``."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim != 1:
+        raise ValueError(f"a must be one example's softmax output, shape (K,); got shape {a.shape}")
+    return np.diag(a) - np.outer(a, a)
+
+
+def _elementwise_backward(derivative, from_output=None):
+    """Build ``backward(Z, A, dA) = dA ⊙ f'(Z)``.
+
+    Where f' can be read off the output (sigmoid: a(1−a); tanh: 1−a²) and
+    ``A`` is passed, it is used instead of recomputing f(Z): same numbers,
+    less work.  ``A`` may be ``None``.
+    """
+    def backward(Z, A, dA):
+        if from_output is not None and A is not None:
+            return dA * from_output(A)
+        return dA * derivative(Z)
+    return backward
+
+
+def _softmax_backward(Z, A, dA):
+    r"""Jacobian-vector product row by row, vectorised:
+    :math:`\delta_i = \sum_k \frac{\partial a_k}{\partial z_i} g_k = a_i (g_i - \sum_k a_k g_k)`."""
+    return A * (dA - np.sum(dA * A, axis=1, keepdims=True))
+
+
+def _softmax_derivative(Z):
+    raise TypeError("softmax has no element-wise derivative: each output depends on every "
+                    "logit of its row. Use bp_lib.activations.softmax_jacobian(a) for one "
+                    "example, or ACTIVATIONS['softmax'].backward(Z, A, dA) for a batch.")
+
+
+@dataclass(frozen=True)
+class Activation:
+    """An activation with its value and how gradients pass back through it.
+
+    ``backward(Z, A, dA)`` returns :math:`\\partial J/\\partial Z` given
+    :math:`\\partial J/\\partial A`; all three arrays are ``(m, s)``.
+    """
+
+    name: str
+    f: Callable
+    derivative: Callable
+    backward: Callable
+    elementwise: bool = True
+
+    def __call__(self, Z):
+        return self.f(Z)
+
+    def __repr__(self):
+        return f"Activation({self.name!r})"
+
+
+ACTIVATIONS = {
+    "sigmoid": Activation("sigmoid", sigmoid, sigmoid_derivative,
+                          _elementwise_backward(sigmoid_derivative,
+                                                                lambda A: A * (1.0 - A))),
+    "tanh": Activation("tanh", tanh, tanh_derivative, _elementwise_backward(tanh_derivative,
+                                                                                 lambda A: 1.0 - A * A)),
+    "relu": Activation("relu", relu, relu_derivative, _elementwise_backward(relu_derivative)),
+    "identity": Activation("identity", identity, identity_derivative,
+                           _elementwise_backward(identity_derivative)),
+    "softmax": Activation("softmax", softmax, _softmax_derivative, _softmax_backward,
+                          elementwise=False),
+}
+HIDDEN_ACTIVATIONS = ("sigmoid", "tanh", "relu", "identity")
+OUTPUT_ACTIVATIONS = ("sigmoid", "softmax", "identity")
+
+
+def get(name) -> Activation:
+    """Look an activation up by name, with a clear error for unknown names."""
+    if isinstance(name, Activation):
+        return name
+    if not isinstance(name, str) or name not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {sorted(ACTIVATIONS)}; got {name!r}")
+    return ACTIVATIONS[name]

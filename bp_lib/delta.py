@@ -1,0 +1,126 @@
+r"""The error terms δ and the gradients they give (chapters 3 and 4).
+
+Definition used throughout: for example *i* and layer *l*,
+
+.. math:: \delta^{(l)}_i = \frac{\partial \ell_i}{\partial z^{(l)}_i},
+
+the gradient of that example's own loss with respect to the layer's
+pre-activations (document 001 calls it 残差, "residual").  A batch of δ is
+stored like everything else, one example per row: ``delta`` is ``(m, s_l)``.
+The 1/m of the cost enters only when the per-example gradients are averaged
+into ``dW`` and ``db`` (:func:`layer_gradients`).
+
+Output layer, general case (any loss, any output activation):
+
+.. math:: \delta^{(L)} = J_f(z^{(L)})^{\mathsf T}\, \frac{\partial \ell}{\partial a^{(L)}},
+
+which for an element-wise ``f`` is :math:`\frac{\partial\ell}{\partial a} \odot f'(z)`.
+Two pairs collapse to :math:`a - y` and have functions of their own.
+
+Hidden layers, the backward recursion (row form of
+:math:`\delta^{(l)} = (W^{(l+1)})^{\mathsf T}\delta^{(l+1)} \odot f'(z^{(l)})`):
+
+.. math:: \Delta^{(l)} = \big(\Delta^{(l+1)} W^{(l+1)}\big) \odot f'(Z^{(l)}).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from . import activations as _act
+from . import losses as _losses
+
+
+def output_delta_mse(Z, A, Y, activation="sigmoid"):
+    r"""δ⁽ᴸ⁾ for the squared error :math:`\tfrac12\lVert a-y\rVert^2`.
+
+    Element-wise output: :math:`\delta^{(L)} = (a - y)\odot f'(z)`; softmax
+    output: the Jacobian-vector product :math:`J_{\mathrm{softmax}}^{\mathsf T}(a-y)`.
+    ``Z``, ``A``, ``Y``: ``(m, s_L)``; returns ``(m, s_L)`` (per example, not divided by m).
+    """
+    return _act.get(activation).backward(Z, A, A - Y)
+
+
+def output_delta_sigmoid_cross_entropy(A, Y):
+    r"""δ⁽ᴸ⁾ for sigmoid outputs with per-output binary cross-entropy: :math:`a - y`.
+
+    :math:`\frac{\partial\ell}{\partial a}=\frac{a-y}{a(1-a)}` meets
+    :math:`\sigma'(z)=a(1-a)` and the two cancel.  Shapes ``(m, s_L)``.
+    """
+    return A - Y
+
+
+def output_delta_softmax_cross_entropy(A, Y):
+    r"""δ⁽ᴸ⁾ for softmax outputs with categorical cross-entropy: :math:`a - y`.
+
+    Through the full Jacobian: :math:`\delta_i=\sum_k (-y_k/a_k)\,a_k(\mathbb 1[k=i]-a_i)
+    = -y_i + a_i\sum_k y_k = a_i - y_i` (the labels of a row sum to 1).
+    Shapes ``(m, K)``.
+    """
+    return A - Y
+
+
+def output_delta(Z, A, Y, output, loss):
+    """δ⁽ᴸ⁾ for any supported (output activation, loss) pair; shapes ``(m, s_L)``.
+
+    Uses the ``a − y`` shortcut for the two matched pairs and the general
+    chain rule otherwise.
+    """
+    output = _act.get(output).name
+    loss = _losses.get(loss).name
+    if loss == "cross_entropy" and output == "sigmoid":
+        return output_delta_sigmoid_cross_entropy(A, Y)
+    if loss == "softmax_cross_entropy" and output == "softmax":
+        return output_delta_softmax_cross_entropy(A, Y)
+    if loss == "mse":
+        return output_delta_mse(Z, A, Y, output)
+    # Any other pair: the general rule, J_f^T ∂ℓ/∂a.
+    return _act.get(output).backward(Z, A, _losses.get(loss).grad(A, Y))
+
+
+def hidden_delta(delta_next, W_next, Z, activation="sigmoid"):
+    r"""δ⁽ˡ⁾ from δ⁽ˡ⁺¹⁾: :math:`\Delta^{(l)} = (\Delta^{(l+1)} W^{(l+1)}) \odot f'(Z^{(l)})`.
+
+    Shapes: ``delta_next`` ``(m, s_{l+1})``, ``W_next`` ``(s_{l+1}, s_l)``,
+    ``Z`` ``(m, s_l)``; returns ``(m, s_l)``.  In column form this is
+    :math:`\delta^{(l)} = (W^{(l+1)})^{\mathsf T}\delta^{(l+1)}\odot f'(z^{(l)})`:
+    with examples as rows the transpose moves to the other side.
+    """
+    act = _act.get(activation)
+    if not act.elementwise:
+        raise ValueError(f"activation of a hidden layer must be one of "
+                         f"{list(_act.HIDDEN_ACTIVATIONS)}; got {act.name!r}")
+    _shape("delta_next", delta_next, 2)
+    _shape("W_next", W_next, 2)
+    _shape("Z", Z, 2)
+    if W_next.shape[0] != delta_next.shape[1] or W_next.shape[1] != Z.shape[1] \
+            or delta_next.shape[0] != Z.shape[0]:
+        raise ValueError(f"hidden_delta expects delta_next (m, s_next), W_next (s_next, s_l), "
+                         f"Z (m, s_l); got delta_next {delta_next.shape}, W_next {W_next.shape}, "
+                         f"Z {Z.shape}")
+    return act.backward(Z, None, delta_next @ W_next)
+
+
+def layer_gradients(delta, A_prev):
+    r"""The batch-mean gradients of one layer from its δ.
+
+    .. math:: \frac{\partial J}{\partial W^{(l)}} = \frac1m \Delta^{(l)\mathsf T} A^{(l-1)},
+              \qquad \frac{\partial J}{\partial b^{(l)}} = \frac1m \sum_i \delta^{(l)}_i
+
+    (for one example: :math:`\delta\,(a^{(l-1)})^{\mathsf T}` and :math:`\delta`).
+    ``delta`` ``(m, s_l)``, ``A_prev`` ``(m, s_{l-1})`` → ``dW`` ``(s_l, s_{l-1})``, ``db`` ``(s_l,)``.
+    """
+    _shape("delta", delta, 2)
+    _shape("A_prev", A_prev, 2)
+    if delta.shape[0] != A_prev.shape[0]:
+        raise ValueError(f"delta and A_prev must have the same number of rows (examples); got "
+                         f"delta {delta.shape} and A_prev {A_prev.shape}")
+    m = delta.shape[0]
+    return delta.T @ A_prev / m, delta.sum(axis=0) / m
+
+
+def _shape(name, x, ndim):
+    if not isinstance(x, np.ndarray):
+        raise TypeError(f"{name} must be a numpy array; got {type(x).__name__}")
+    if x.ndim != ndim:
+        raise ValueError(f"{name} must be {ndim}-D (one example per row); got shape {x.shape}")

@@ -1,0 +1,156 @@
+r"""Gradient checking by centred finite differences (cs231n's habit, in float64).
+
+For a scalar function J of an array θ, each entry is nudged both ways:
+
+.. math:: \frac{\partial J}{\partial\theta_j} \approx \frac{J(\theta + \varepsilon e_j) - J(\theta - \varepsilon e_j)}{2\varepsilon},
+
+whose error is :math:`O(\varepsilon^2)`.  For each parameter array (a W or
+a b) the report gives the relative error of the whole array,
+
+.. math:: \frac{\lVert g - n\rVert}{\max(\lVert g\rVert + \lVert n\rVert,\ 10^{-12})},
+
+with g the analytic and n the numerical gradient.  In float64 with
+ε = 1e-6 a correct gradient gives about 1e-9 to 1e-7; a wrong one (missing
+transpose, missing f') gives order 0.1 to 1.  The element-wise version
+(:func:`relative_error`) is kept for looking at single entries, where tiny
+gradients make it noisy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate as v
+
+#: Relative error below which an analytic gradient is called correct.
+TOLERANCE = 1e-6
+
+
+def numerical_gradient(f, x, eps=1e-6):
+    """Centred-difference gradient of the scalar ``f()`` with respect to array ``x``.
+
+    ``x`` is changed in place one entry at a time and always restored (in a
+    ``finally``), so ``f`` may read it from wherever it lives (e.g. ``net.weights[0]``).
+    Returns an array shaped like ``x``.
+    """
+    if not isinstance(x, np.ndarray) or x.dtype != np.float64:
+        raise TypeError(f"x must be a float64 numpy array (finite differences need float64); "
+                        f"got {type(x).__name__} of dtype {getattr(x, 'dtype', None)}")
+    eps = v.real(eps, "eps", low=0.0, low_inclusive=False)
+    grad = np.zeros_like(x)
+    it = np.nditer(x, flags=["multi_index"])
+    for _ in it:
+        i = it.multi_index
+        old = x[i]
+        try:
+            x[i] = old + eps
+            plus = float(f())
+            x[i] = old - eps
+            minus = float(f())
+        finally:
+            x[i] = old
+        grad[i] = (plus - minus) / (2.0 * eps)
+    return grad
+
+
+def relative_error(analytic, numeric):
+    """Element-wise ``|a − n| / max(|a| + |n|, 1e-12)``, same shape as the inputs."""
+    a = np.asarray(analytic, dtype=np.float64)
+    n = np.asarray(numeric, dtype=np.float64)
+    if a.shape != n.shape:
+        raise ValueError(f"analytic and numeric gradients must have the same shape; got "
+                         f"{a.shape} and {n.shape}")
+    return np.abs(a - n) / np.maximum(np.abs(a) + np.abs(n), 1e-12)
+
+
+def array_relative_error(analytic, numeric):
+    """``‖a − n‖ / max(‖a‖ + ‖n‖, 1e-12)`` over a whole array (Frobenius norms), a float."""
+    a = np.asarray(analytic, dtype=np.float64)
+    n = np.asarray(numeric, dtype=np.float64)
+    if a.shape != n.shape:
+        raise ValueError(f"analytic and numeric gradients must have the same shape; got "
+                         f"{a.shape} and {n.shape}")
+    return float(np.linalg.norm(a - n) / max(np.linalg.norm(a) + np.linalg.norm(n), 1e-12))
+
+
+@dataclass(frozen=True)
+class ParameterCheck:
+    name: str          # e.g. "W1", "b3" (1-based layer numbers, as in the math)
+    shape: tuple
+    relative_error: float
+    analytic: np.ndarray
+    numeric: np.ndarray
+
+    @property
+    def ok(self):
+        return self.relative_error < TOLERANCE
+
+
+@dataclass(frozen=True)
+class GradientCheck:
+    """Result of :func:`gradient_check`: one :class:`ParameterCheck` per array."""
+
+    parameters: list
+
+    @property
+    def max_relative_error(self):
+        return max(p.relative_error for p in self.parameters)
+
+    @property
+    def ok(self):
+        return all(p.ok for p in self.parameters)
+
+    def __bool__(self):
+        return self.ok
+
+    def __repr__(self):
+        lines = [f"{'parameter':<10}{'shape':<12}{'relative error':>16}"]
+        for p in self.parameters:
+            flag = "ok" if p.ok else "WRONG"
+            lines.append(f"{p.name:<10}{str(p.shape):<12}{p.relative_error:>16.2e}  {flag}")
+        verdict = "all gradients agree" if self.ok else "some gradients disagree"
+        lines.append(f"{verdict} (tolerance {TOLERANCE:g})")
+        return "\n".join(lines)
+
+
+def gradient_check(net, X, Y, lam=0.0, eps=1e-6, gradients=None):
+    """Compare a network's backprop gradients with centred finite differences.
+
+    ``gradients`` may be ``(dW, db)`` from any other implementation (a
+    learner's, or one with a planted bug) to be checked instead of
+    ``net.gradients(X, Y, lam)``.  Returns a :class:`GradientCheck`.
+    """
+    X, Y, lam = net._check_XY(X, Y, lam)
+    if gradients is None:
+        dW, db = net.gradients(X, Y, lam)
+    else:
+        dW, db = _check_gradients(net, gradients)
+
+    def J():
+        return net._cost(net._forward(X), Y, lam)
+
+    results = []
+    for l in range(net.n_layers):
+        for name, param, analytic in (("W", net.weights[l], dW[l]), ("b", net.biases[l], db[l])):
+            numeric = numerical_gradient(J, param, eps)
+            err = array_relative_error(analytic, numeric)
+            results.append(ParameterCheck(f"{name}{l + 1}", param.shape, err,
+                                          np.array(analytic, dtype=np.float64), numeric))
+    return GradientCheck(results)
+
+
+def _check_gradients(net, gradients):
+    if not isinstance(gradients, (tuple, list)) or len(gradients) != 2:
+        raise TypeError("gradients must be a pair (dW, db) of lists shaped like net.weights "
+                        f"and net.biases; got {type(gradients).__name__}")
+    dW, db = gradients
+    for label, got, want in (("dW", dW, net.weights), ("db", db, net.biases)):
+        if not isinstance(got, (list, tuple)) or len(got) != len(want):
+            raise ValueError(f"{label} must be a list of {len(want)} arrays; got "
+                             f"{type(got).__name__} of length {len(got) if hasattr(got, '__len__') else '?'}")
+        for l, (g, w) in enumerate(zip(got, want)):
+            if np.shape(g) != w.shape:
+                raise ValueError(f"{label}[{l}] must have shape {w.shape}; got {np.shape(g)}")
+    return dW, db

@@ -1,0 +1,144 @@
+r"""Per-example losses and their gradients (chapter 2).
+
+Conventions, fixed once for the whole course:
+
+* ``A`` and ``Y`` are ``(m, s_L)``: one row per example.
+* ``value`` returns the per-example loss, shape ``(m,)``; the *cost* is the
+  mean over the batch, :math:`J = \frac1m \sum_i \ell_i` (``np.mean`` of it).
+* ``grad`` returns :math:`\partial \ell_i/\partial a^{(L)}_i` row by row, shape
+  ``(m, s_L)`` — the gradient of each example's own loss, *not* divided by m.
+
+The three losses:
+
+``mse``
+    :math:`\ell = \tfrac12 \lVert a - y\rVert^2` (the ½ cancels the 2 of the derivative).
+``cross_entropy``
+    per-output binary cross-entropy on sigmoid outputs (document 003),
+    :math:`\ell = -\sum_k [y_k \log a_k + (1-y_k)\log(1-a_k)]`.
+``softmax_cross_entropy``
+    categorical cross-entropy on softmax outputs,
+    :math:`\ell = -\sum_k y_k \log a_k`.
+
+The ``*_from_logits`` functions compute the two cross-entropies from the
+pre-activations ``Z`` in a form that never takes the log of 0; the network
+uses them, so its cost stays finite and exact even when a sigmoid saturates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+# Smallest probability the from-activations forms let a log see.  Only
+# reached when an activation has rounded to exactly 0 or 1.
+_TINY = np.finfo(np.float64).tiny
+
+
+def mse(A, Y):
+    r"""Per-example squared error :math:`\tfrac12\sum_k (a_k-y_k)^2`, shape ``(m,)``."""
+    D = np.asarray(A, dtype=np.float64) - Y
+    return 0.5 * np.sum(D * D, axis=1)
+
+
+def mse_grad(A, Y):
+    r""":math:`\partial \ell/\partial a = a - y`, shape ``(m, s_L)``."""
+    return np.asarray(A, dtype=np.float64) - Y
+
+
+def cross_entropy(A, Y):
+    r"""Per-example binary cross-entropy summed over outputs, shape ``(m,)``.
+
+    Logs are clipped at the smallest positive float, so an output that has
+    rounded to exactly 0 or 1 gives a large finite loss instead of ``inf``.
+    Prefer :func:`sigmoid_cross_entropy_from_logits` when ``Z`` is at hand.
+    """
+    A = np.asarray(A, dtype=np.float64)
+    return -np.sum(Y * np.log(np.clip(A, _TINY, None))
+                   + (1.0 - Y) * np.log(np.clip(1.0 - A, _TINY, None)), axis=1)
+
+
+def cross_entropy_grad(A, Y):
+    r""":math:`\partial \ell/\partial a_k = -y_k/a_k + (1-y_k)/(1-a_k) = (a_k-y_k)/(a_k(1-a_k))`."""
+    A = np.asarray(A, dtype=np.float64)
+    return (A - Y) / np.clip(A * (1.0 - A), _TINY, None)
+
+
+def softmax_cross_entropy(A, Y):
+    r"""Per-example categorical cross-entropy :math:`-\sum_k y_k\log a_k`, shape ``(m,)``."""
+    A = np.asarray(A, dtype=np.float64)
+    return -np.sum(Y * np.log(np.clip(A, _TINY, None)), axis=1)
+
+
+def softmax_cross_entropy_grad(A, Y):
+    r""":math:`\partial \ell/\partial a_k = -y_k/a_k`."""
+    A = np.asarray(A, dtype=np.float64)
+    return -Y / np.clip(A, _TINY, None)
+
+
+def softplus(Z):
+    r""":math:`\log(1+e^{z})`, stable for any finite z: :math:`\max(z,0) + \log(1+e^{-|z|})`."""
+    Z = np.asarray(Z, dtype=np.float64)
+    return np.maximum(Z, 0.0) + np.log1p(np.exp(-np.abs(Z)))
+
+
+def logsumexp(Z):
+    r"""Row-wise :math:`\log\sum_k e^{z_k}`, shape ``(m,)``, by shifting by the row maximum."""
+    Z = np.asarray(Z, dtype=np.float64)
+    zmax = Z.max(axis=1)
+    return zmax + np.log(np.sum(np.exp(Z - zmax[:, None]), axis=1))
+
+
+def sigmoid_cross_entropy_from_logits(Z, Y):
+    r"""Binary cross-entropy of ``sigmoid(Z)`` against ``Y`` without forming the sigmoid.
+
+    Since :math:`-\log\sigma(z) = \mathrm{softplus}(-z)` and
+    :math:`-\log(1-\sigma(z)) = \mathrm{softplus}(z)`,
+    :math:`\ell = \sum_k [\mathrm{softplus}(z_k) - y_k z_k]`.  Shape ``(m,)``.
+    """
+    Z = np.asarray(Z, dtype=np.float64)
+    return np.sum(softplus(Z) - Y * Z, axis=1)
+
+
+def softmax_cross_entropy_from_logits(Z, Y):
+    r"""Categorical cross-entropy of ``softmax(Z)`` against ``Y``:
+    :math:`\ell = \sum_k y_k(\mathrm{logsumexp}(z) - z_k)`.  Shape ``(m,)``."""
+    Z = np.asarray(Z, dtype=np.float64)
+    return np.sum(Y * (logsumexp(Z)[:, None] - Z), axis=1)
+
+
+@dataclass(frozen=True)
+class Loss:
+    """A per-example loss: its value ``(m,)`` and gradient w.r.t. the output ``(m, s_L)``.
+
+    ``outputs`` lists the output activations the loss may follow;
+    ``from_logits`` is the stable form used when the network has ``Z``.
+    """
+
+    name: str
+    value: Callable
+    grad: Callable
+    outputs: tuple
+    from_logits: Callable | None = None
+
+    def __repr__(self):
+        return f"Loss({self.name!r})"
+
+
+LOSSES = {
+    "mse": Loss("mse", mse, mse_grad, ("sigmoid", "softmax", "identity")),
+    "cross_entropy": Loss("cross_entropy", cross_entropy, cross_entropy_grad, ("sigmoid",),
+                          sigmoid_cross_entropy_from_logits),
+    "softmax_cross_entropy": Loss("softmax_cross_entropy", softmax_cross_entropy,
+                                  softmax_cross_entropy_grad, ("softmax",),
+                                  softmax_cross_entropy_from_logits),
+}
+
+
+def get(name) -> Loss:
+    if isinstance(name, Loss):
+        return name
+    if not isinstance(name, str) or name not in LOSSES:
+        raise ValueError(f"loss must be one of {sorted(LOSSES)}; got {name!r}")
+    return LOSSES[name]

@@ -1,0 +1,286 @@
+r"""A fully connected network: forward pass, cost, and backpropagation.
+
+Shapes (the convention of the whole course, see ``bp_lib``'s docstring):
+
+* ``X`` is ``(m, n_in)``, one example per row; ``Y`` is ``(m, s_L)``.
+* ``weights[l]`` is ``W`` of layer l+1 with the math's shape ``(s_l, s_{l-1})``;
+  ``biases[l]`` is ``(s_l,)``.  A layer computes ``Z = A_prev @ W.T + b``, the
+  row form of :math:`z = W a + b`.
+* Lists are 0-indexed in code; layer 1 of the math (the first with weights)
+  is ``weights[0]``.  ``activations[0]`` is ``X`` itself (the math's
+  :math:`a^{(0)}`), so ``activations[l]`` and ``zs[l-1]`` belong to layer l.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import _validate as v
+from . import activations as _act
+from . import delta as _delta
+from . import losses as _losses
+from . import regularization as _reg
+
+
+@dataclass(frozen=True)
+class ForwardTrace:
+    """Every quantity of a forward pass.
+
+    ``zs[l]``: pre-activations of weight layer l+1, ``(m, s_{l+1})``;
+    ``activations[l]``: ``activations[0]`` is ``X``, ``activations[l]`` is
+    ``f(zs[l-1])``; the last one is the output.  (Nielsen's names.)
+    """
+
+    zs: list
+    activations: list
+
+    @property
+    def output(self):
+        return self.activations[-1]
+
+
+@dataclass(frozen=True)
+class BackpropTrace(ForwardTrace):
+    """A forward trace plus the backward pass.
+
+    ``deltas[l]``: δ of weight layer l+1, ``(m, s_{l+1})``, per example
+    (``∂ℓ_i/∂z_i``, not divided by m); ``dW``, ``db``: batch-mean gradients of
+    the cost (L2 term included), shaped like ``weights`` and ``biases``.
+    """
+
+    deltas: list
+    dW: list
+    db: list
+
+
+class Network:
+    r"""A fully connected feed-forward network.
+
+    Parameters
+    ----------
+    sizes : sequence of int
+        Units per layer, input first: ``[n_in, s_1, ..., s_L]``; at least two.
+    hidden : {"sigmoid", "tanh", "relu", "identity"}
+        Activation of every hidden layer.
+    output : {"sigmoid", "softmax", "identity"}
+        Activation of the output layer.
+    loss : {"mse", "cross_entropy", "softmax_cross_entropy"}
+        Per-example loss.  ``cross_entropy`` needs a sigmoid output,
+        ``softmax_cross_entropy`` a softmax output; ``mse`` fits any output.
+    seed : int
+        Seeds the initial weights: :math:`W^{(l)} \sim \mathcal N(0, 1/s_{l-1})`
+        (:math:`2/s_{l-1}` for ReLU hidden layers), biases 0.
+
+    The cost of a batch of m examples is
+
+    .. math:: J = \frac1m\sum_{i=1}^m \ell(a^{(L)}_i, y_i) + \frac{\lambda}{2m}\sum_l\lVert W^{(l)}\rVert^2 .
+    """
+
+    def __init__(self, sizes, hidden="sigmoid", output="sigmoid", loss="mse", seed=0):
+        sizes = _check_sizes(sizes)
+        self.hidden = v.choice(hidden, "hidden", _act.HIDDEN_ACTIVATIONS)
+        self.output = v.choice(output, "output", _act.OUTPUT_ACTIVATIONS)
+        self.loss = v.choice(loss, "loss", tuple(_losses.LOSSES))
+        allowed = _losses.LOSSES[loss].outputs
+        if output not in allowed:
+            raise ValueError(f"loss={loss!r} does not fit output={output!r}: it needs output in "
+                             f"{list(allowed)}" + _PAIR_ADVICE.get(loss, ""))
+        if output == "softmax" and sizes[-1] < 2:
+            raise ValueError(f"a softmax output needs at least 2 units; got sizes[-1] = {sizes[-1]}")
+        self.seed = v.integer(seed, "seed", low=0)
+        self.sizes = sizes
+        rng = np.random.default_rng(self.seed)
+        gain = 2.0 if hidden == "relu" else 1.0
+        self.weights = [rng.normal(0.0, np.sqrt(gain / n_prev), size=(n, n_prev))
+                        for n_prev, n in zip(sizes[:-1], sizes[1:])]
+        self.biases = [np.zeros(n) for n in sizes[1:]]
+
+    # ---------------------------------------------------------------- layout
+    @property
+    def n_layers(self):
+        """Number of weight layers L (the input layer does not count)."""
+        return len(self.sizes) - 1
+
+    def layer_activation(self, l):
+        """Name of the activation of weight layer ``l`` (1-based, as in the math)."""
+        return self.output if l == self.n_layers else self.hidden
+
+    def n_parameters(self):
+        return int(sum(W.size + b.size for W, b in zip(self.weights, self.biases)))
+
+    def __repr__(self):
+        return (f"Network(sizes={self.sizes}, hidden={self.hidden!r}, output={self.output!r}, "
+                f"loss={self.loss!r})")
+
+    def copy(self):
+        """An independent copy (same architecture, copied parameters)."""
+        other = object.__new__(Network)
+        other.__dict__.update(self.__dict__)
+        other.sizes = list(self.sizes)
+        other.weights = [W.copy() for W in self.weights]
+        other.biases = [b.copy() for b in self.biases]
+        return other
+
+    # ---------------------------------------------------------- public API
+    def forward(self, X):
+        """Output activations :math:`a^{(L)}` for a batch ``X`` ``(m, n_in)`` → ``(m, s_L)``."""
+        return self.forward_trace(X).output
+
+    def forward_trace(self, X):
+        """The whole forward pass: every layer's ``z`` and ``a`` (a :class:`ForwardTrace`)."""
+        self._check_parameters()
+        return self._forward(self._check_X(X))
+
+    def cost(self, X, Y, lam=0.0):
+        r"""The cost :math:`J` of the batch (mean loss plus :math:`\frac{\lambda}{2m}\sum\lVert W\rVert^2`), a float."""
+        X, Y, lam = self._check_XY(X, Y, lam)
+        return self._cost(self._forward(X), Y, lam)
+
+    def gradients(self, X, Y, lam=0.0):
+        """``(dW, db)``: :math:`\\partial J/\\partial W^{(l)}` and :math:`\\partial J/\\partial b^{(l)}`,
+        lists shaped like ``weights`` and ``biases``."""
+        trace = self.backprop(X, Y, lam)
+        return trace.dW, trace.db
+
+    def backprop(self, X, Y, lam=0.0):
+        """Forward and backward pass with every intermediate: a :class:`BackpropTrace`
+        (``zs``, ``activations``, ``deltas``, ``dW``, ``db``)."""
+        X, Y, lam = self._check_XY(X, Y, lam)
+        return self._backprop(X, Y, lam)
+
+    def predict(self, X):
+        """Predicted class per example, ``(m,)`` of int: the arg-max output, or for a
+        single output unit, 1 where it exceeds ½."""
+        A = self.forward(X)
+        if A.shape[1] == 1:
+            return (A[:, 0] > 0.5).astype(int)
+        return np.argmax(A, axis=1)
+
+    def accuracy(self, X, Y):
+        """Fraction of examples whose predicted class matches ``Y`` (one-hot or 0/1 column)."""
+        X, Y, _ = self._check_XY(X, Y, 0.0)
+        return _accuracy(self._forward(X).output, Y)
+
+    # ---------------------------------------------------- unchecked internals
+    def _forward(self, X):
+        zs, activations = [], [X]
+        A = X
+        L = self.n_layers
+        for l, (W, b) in enumerate(zip(self.weights, self.biases), start=1):
+            Z = A @ W.T + b
+            A = _act.ACTIVATIONS[self.output if l == L else self.hidden].f(Z)
+            zs.append(Z)
+            activations.append(A)
+        return ForwardTrace(zs, activations)
+
+    def _cost(self, trace, Y, lam):
+        loss = _losses.LOSSES[self.loss]
+        if loss.from_logits is not None:
+            per_example = loss.from_logits(trace.zs[-1], Y)
+        else:
+            per_example = loss.value(trace.output, Y)
+        m = Y.shape[0]
+        J = float(np.mean(per_example))
+        if lam:
+            J += _reg.l2_penalty(self.weights, lam, m)
+        return J
+
+    def _backprop(self, X, Y, lam):
+        trace = self._forward(X)
+        zs, activations = trace.zs, trace.activations
+        L = self.n_layers
+        m = X.shape[0]
+        deltas = [None] * L
+        dW = [None] * L
+        db = [None] * L
+        delta = _delta.output_delta(zs[-1], activations[-1], Y, self.output, self.loss)
+        hidden = _act.ACTIVATIONS[self.hidden]
+        for l in range(L - 1, -1, -1):            # weight layer l+1 of the math
+            deltas[l] = delta
+            dW[l] = delta.T @ activations[l] / m  # = layer_gradients, without re-checking
+            db[l] = delta.sum(axis=0) / m
+            if lam:
+                dW[l] = dW[l] + _reg.l2_gradient(self.weights[l], lam, m)
+            if l > 0:
+                delta = hidden.backward(zs[l - 1], activations[l], delta @ self.weights[l])
+        return BackpropTrace(zs, activations, deltas, dW, db)
+
+    # --------------------------------------------------------------- checks
+    def _check_parameters(self):
+        if not isinstance(self.weights, list) or len(self.weights) != self.n_layers:
+            raise ValueError(f"net.weights must be a list of {self.n_layers} arrays; got "
+                             f"{type(self.weights).__name__} of length {len(self.weights)}")
+        if not isinstance(self.biases, list) or len(self.biases) != self.n_layers:
+            raise ValueError(f"net.biases must be a list of {self.n_layers} arrays; got "
+                             f"{type(self.biases).__name__} of length {len(self.biases)}")
+        for l, (W, b) in enumerate(zip(self.weights, self.biases)):
+            want_W = (self.sizes[l + 1], self.sizes[l])
+            if not isinstance(W, np.ndarray) or W.shape != want_W:
+                got = W.shape if isinstance(W, np.ndarray) else type(W).__name__
+                raise ValueError(f"net.weights[{l}] must be an array of shape (s_{l + 1}, s_{l}) = "
+                                 f"{want_W}; got {got}")
+            if not isinstance(b, np.ndarray) or b.shape != (self.sizes[l + 1],):
+                got = b.shape if isinstance(b, np.ndarray) else type(b).__name__
+                raise ValueError(f"net.biases[{l}] must be an array of shape "
+                                 f"({self.sizes[l + 1]},); got {got}")
+
+    def _check_X(self, X):
+        return v.as_matrix(X, "X", cols=self.sizes[0], what=f"(m, n_in) = (m, {self.sizes[0]})")
+
+    def _check_XY(self, X, Y, lam):
+        self._check_parameters()
+        X = self._check_X(X)
+        Y = v.as_matrix(Y, "Y", cols=self.sizes[-1], what=f"(m, s_L) = (m, {self.sizes[-1]})")
+        v.same_rows(X, Y)
+        check_labels(Y, self.loss)
+        lam = v.real(lam, "lam", low=0.0)
+        return X, Y, lam
+
+
+_PAIR_ADVICE = {
+    "cross_entropy": " (per-output binary cross-entropy is defined for sigmoid outputs; for "
+                     "softmax outputs use loss='softmax_cross_entropy')",
+    "softmax_cross_entropy": " (use output='softmax', or loss='cross_entropy' for sigmoid "
+                             "outputs)",
+}
+
+
+def _check_sizes(sizes):
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+        raise TypeError(f"sizes must be a list of layer widths like [2, 3, 1]; got "
+                        f"{type(sizes).__name__} {sizes!r}")
+    if len(sizes) < 2:
+        raise ValueError(f"sizes must list at least two layers (input and output); got {list(sizes)}")
+    out = []
+    for i, n in enumerate(sizes):
+        n = v.integer(n, f"sizes[{i}]")
+        if n < 1:
+            raise ValueError(f"every layer needs at least one unit; got sizes[{i}] = {n} in "
+                             f"{list(sizes)}")
+        out.append(n)
+    return out
+
+
+def check_labels(Y, loss):
+    """Raise if the targets ``Y`` cannot be labels for ``loss``."""
+    if loss == "cross_entropy" and (Y.min() < 0 or Y.max() > 1):
+        raise ValueError(f"Y for loss='cross_entropy' must lie in [0, 1] (targets of sigmoid "
+                         f"outputs); got values from {Y.min():g} to {Y.max():g}")
+    if loss == "softmax_cross_entropy":
+        if Y.min() < 0:
+            raise ValueError(f"Y for loss='softmax_cross_entropy' must be non-negative (one-hot "
+                             f"rows); got a minimum of {Y.min():g}")
+        sums = Y.sum(axis=1)
+        bad = np.flatnonzero(np.abs(sums - 1.0) > 1e-6)
+        if bad.size:
+            raise ValueError(f"each row of Y for loss='softmax_cross_entropy' must sum to 1 "
+                             f"(one-hot labels; see bp_lib.one_hot); row {bad[0]} sums to "
+                             f"{sums[bad[0]]:g}")
+
+
+def _accuracy(A, Y):
+    if A.shape[1] == 1:
+        return float(np.mean((A[:, 0] > 0.5) == (Y[:, 0] > 0.5)))
+    return float(np.mean(np.argmax(A, axis=1) == np.argmax(Y, axis=1)))

@@ -1,0 +1,163 @@
+r"""Gradient descent in its three modes (chapter 6).
+
+``batch_size=None``: full batch — one step per epoch on the gradient of the
+whole training set (document 000's batch mode).  ``batch_size=1``: single
+sample (online) — one step per example.  ``batch_size=k``: mini-batch.  Each
+step is
+
+.. math:: W \leftarrow W - \eta\,\frac{\partial J_B}{\partial W},\qquad
+          b \leftarrow b - \eta\,\frac{\partial J_B}{\partial b},
+
+with :math:`J_B` the cost of the batch B.  The L2 term is scaled by the size n
+of the *training set*, not of the batch: a batch contributes
+:math:`\frac{\lambda}{n}W` to the weight gradient, so every mode follows the
+same regularized cost :math:`J = \frac1n\sum\ell + \frac{\lambda}{2n}\sum\lVert W\rVert^2`
+and λ means the same whatever the batch size.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from . import _validate as v
+from .network import Network, _accuracy
+from .regularization import l2_penalty
+
+
+@dataclass
+class History:
+    """What :func:`train` records.
+
+    ``cost[k]``: training cost, L2 term included (the objective being
+    minimised), after k epochs — ``cost[0]`` is before training, so
+    ``len(cost) == epochs_run + 1``.  ``loss[k]``: the mean loss on the
+    training set without the L2 term; ``val_loss[k]``: the same on the
+    validation set, so the two compare like with like.  ``accuracy`` and the
+    ``val_*`` lists follow the same indexing when asked for, else stay empty.
+    ``examples_seen[k]`` counts the examples used for gradients up to then.
+    ``diverged`` is True when the cost or a parameter became non-finite;
+    training then stops and ``message`` says where and what to do.
+    """
+
+    eta: float
+    lam: float
+    batch_size: int | None
+    cost: list = field(default_factory=list)
+    loss: list = field(default_factory=list)
+    accuracy: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    examples_seen: list = field(default_factory=list)
+    steps: int = 0
+    diverged: bool = False
+    message: str = ""
+
+    @property
+    def epochs_run(self):
+        return len(self.cost) - 1
+
+    @property
+    def final_cost(self):
+        return self.cost[-1]
+
+    def __repr__(self):
+        mode = {None: "full batch", 1: "single sample"}.get(self.batch_size,
+                                                             f"mini-batch {self.batch_size}")
+        text = (f"History({mode}, eta={self.eta:g}, lam={self.lam:g}, epochs={self.epochs_run}, "
+                f"cost {self.cost[0]:.4g} -> {self.cost[-1]:.4g}")
+        if self.accuracy:
+            text += f", accuracy {self.accuracy[-1]:.3f}"
+        if self.val_accuracy:
+            text += f", val_accuracy {self.val_accuracy[-1]:.3f}"
+        text += ")"
+        if self.diverged:
+            text += "\n" + self.message
+        return text
+
+
+def train(net, X, Y, eta, lam=0.0, epochs=10, batch_size=None, seed=0, *,
+          X_val=None, Y_val=None, accuracy=False):
+    """Train ``net`` in place by gradient descent and return a :class:`History`.
+
+    Parameters
+    ----------
+    net : Network
+    X, Y : arrays ``(n, n_in)`` and ``(n, s_L)``, the training set.
+    eta : float > 0, the learning rate η.
+    lam : float >= 0, the L2 strength λ (scaled by the training-set size n).
+    epochs : int >= 1, passes over the training set.
+    batch_size : None (full batch), 1 (single sample) or k in 1..n (mini-batch).
+    seed : int, seeds the shuffling of examples in each epoch (not used in full batch).
+    X_val, Y_val : optional validation set, recorded as ``val_loss`` (and ``val_accuracy``).
+    accuracy : bool, also record classification accuracy.
+    """
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a bp_lib.Network; got {type(net).__name__}")
+    X, Y, _ = net._check_XY(X, Y, 0.0)
+    eta = v.real(eta, "eta", low=0.0, low_inclusive=False)
+    lam = v.real(lam, "lam", low=0.0)
+    epochs = v.integer(epochs, "epochs", low=1)
+    n = X.shape[0]
+    if batch_size is not None:
+        batch_size = v.integer(batch_size, "batch_size", low=1)
+        if batch_size > n:
+            raise ValueError(f"batch_size must be at most the number of training examples "
+                             f"({n}); got {batch_size}. Use batch_size=None for full batch.")
+    seed = v.integer(seed, "seed", low=0)
+    if (X_val is None) != (Y_val is None):
+        raise ValueError("pass both X_val and Y_val, or neither")
+    if X_val is not None:
+        X_val, Y_val, _ = net._check_XY(X_val, Y_val, 0.0)
+    accuracy = bool(accuracy)
+
+    history = History(eta=eta, lam=lam, batch_size=batch_size)
+    rng = np.random.default_rng(seed)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
+        if not _record(history, net, X, Y, lam, X_val, Y_val, accuracy, 0):
+            return history
+        for epoch in range(1, epochs + 1):
+            if batch_size is None or batch_size >= n:
+                batches = [slice(None)]
+            else:
+                order = rng.permutation(n)
+                batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
+            for idx in batches:
+                Xb, Yb = X[idx], Y[idx]
+                m = Xb.shape[0]
+                trace = net._backprop(Xb, Yb, lam * m / n)   # (λm/n)/m = λ/n on W
+                for l in range(net.n_layers):
+                    net.weights[l] -= eta * trace.dW[l]
+                    net.biases[l] -= eta * trace.db[l]
+                history.steps += 1
+            if not _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch):
+                break
+    return history
+
+
+def _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch):
+    """Append the epoch's figures; return False (and say why) when they are not finite."""
+    trace = net._forward(X)
+    data_J = net._cost(trace, Y, 0.0)
+    J = data_J + l2_penalty(net.weights, lam, X.shape[0])
+    finite = np.isfinite(J) and all(np.all(np.isfinite(W)) for W in net.weights)
+    history.cost.append(J if np.isfinite(J) else float("inf"))
+    history.examples_seen.append(epoch * X.shape[0])
+    if not finite:
+        history.diverged = True
+        history.message = (
+            f"Training stopped after epoch {epoch}: the cost became "
+            f"{'NaN' if np.isnan(J) else 'infinite'} — gradient descent diverged. "
+            f"The learning rate eta={history.eta:g} is too large for this network and data; "
+            f"try a value several times smaller.")
+        return False
+    history.loss.append(data_J)
+    if accuracy:
+        history.accuracy.append(_accuracy(trace.output, Y))
+    if X_val is not None:
+        vtrace = net._forward(X_val)
+        history.val_loss.append(net._cost(vtrace, Y_val, 0.0))
+        if accuracy:
+            history.val_accuracy.append(_accuracy(vtrace.output, Y_val))
+    return True
