@@ -12,6 +12,7 @@ because of what the learner's function did.
 from __future__ import annotations
 
 import copy
+import re
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable
@@ -27,11 +28,19 @@ ATOL = 1e-9
 
 @dataclass(frozen=True)
 class Mistake:
-    """A recognised wrong answer: ``wrong(*args)`` returns what the mistake gives."""
+    """A recognised wrong answer.
+
+    ``wrong(*args)`` returns what the mistake gives; an answer equal to it is
+    named.  A mistake that makes the learner's code *raise* on non-square
+    shapes (a missing transpose in a matrix product usually does) is
+    recognised instead by ``raises``, a regular expression searched in the
+    exception's ``"TypeName: message"``.
+    """
 
     name: str
     hint: str
-    wrong: Callable
+    wrong: Callable | None = None
+    raises: str | None = None
 
 
 @dataclass(frozen=True)
@@ -203,11 +212,17 @@ def evaluate(exercise: Exercise, outputs_for, seed):
         expected = exercise.reference(*copy.deepcopy(args))
         status, value = outputs_for(args)
         if status == "error":
+            for mistake in exercise.mistakes + GENERIC_ERROR_MISTAKES:
+                if mistake.raises and re.search(mistake.raises, value):
+                    return _fail(exercise, f"{value}\nLikely mistake — {mistake.hint}",
+                                 mistake.name)
             return _fail(exercise, value)
         problem = compare(expected, value, exercise.rtol, exercise.atol)
         if problem is None:
             continue
         for mistake in exercise.mistakes:
+            if mistake.wrong is None:
+                continue
             try:
                 wrong = mistake.wrong(*copy.deepcopy(args))
             except Exception:
@@ -223,6 +238,16 @@ def evaluate(exercise: Exercise, outputs_for, seed):
     return CheckResult(exercise.id, True,
                        f"✔ {exercise.id}: correct on {exercise.trials} random cases "
                        f"({exercise.points} point{'s' if exercise.points != 1 else ''}).")
+
+
+#: Recognised for every exercise: a matrix product whose inner sizes do not match.
+GENERIC_ERROR_MISTAKES = (
+    Mistake("shape_mismatch_in_product",
+            "a matrix product got operands whose inner sizes do not match. Check each "
+            "product's shapes on paper: examples are rows, W⁽ˡ⁾ is (s_l, s_(l-1)), and the "
+            "row form of Wᵀδ is δ @ W: a W where Wᵀ belongs (or the reverse) shows up here.",
+            raises=r"(matmul|not aligned|could not be broadcast|operands could not)"),
+)
 
 
 def _shape_text(a):
