@@ -275,7 +275,8 @@ def run_learner(fn, args):
         where = ""
         for frame in reversed(tb):
             if "bp_lib" not in frame.filename:
-                where = f" (line {frame.lineno}: `{(frame.line or '').strip()}`)"
+                code = (frame.line or "").strip()
+                where = f" (line {frame.lineno}" + (f": `{code}`)" if code else ")")
                 break
         return "error", f"your function raised {type(exc).__name__}: {exc}{where}"
 
