@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
+# The browser test drives Debian's Chromium (never `playwright install`); sudo only when not root.
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+CHROMIUM := command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
 
 .PHONY: lab test notebooks check-notebooks bench clean setup setup-dev
 
@@ -33,6 +36,7 @@ $(VENV)/.learner: requirements.txt pyproject.toml | $(PY)
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt pyproject.toml | $(PY)
 	$(PY) -m pip install --quiet -r requirements-dev.txt -e .
+	$(CHROMIUM)
 	touch $(VENV)/.learner $@
 
 clean:
