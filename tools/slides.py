@@ -1,0 +1,346 @@
+"""Slide decks of the course: slide metadata from a notebook's structure, and offline HTML decks.
+
+    python tools/slides.py                      # every deck, from solutions/, into build/slides/
+    python tools/slides.py --from chapters      # the learners' copies instead
+    python tools/slides.py A 03 --out /tmp/d    # only notebooks whose name starts so
+
+Every chapter presents as a slide deck, in JupyterLab (RISE: ``jupyterlab_rise``) and as
+HTML.  The slide type of each cell (``cell.metadata.slideshow.slide_type``) is not written
+by hand; :func:`apply_slide_metadata` derives it from the notebook's structure, and
+``tools/build_notebooks.py`` applies it to every solution it builds:
+
+* a markdown cell that starts with a ``#`` or ``##`` heading starts a **slide**;
+* one that starts with a ``###`` heading starts a **sub-slide** (reveal.js: "down");
+* a code cell stays on the slide of the explanation it follows (``"-"``);
+* a markdown cell without a heading stays too — unless the current slide is already full
+  (:data:`SLIDE_BUDGET` lines of source and output), then it starts a sub-slide, so a
+  long section becomes several readable screens instead of one that overflows;
+* cells the author marked ``"skip"`` or ``"notes"`` (speaker notes) keep that type.
+
+The HTML decks open with no network: nbconvert's reveal template loads reveal.js, MathJax,
+require.js and jQuery from CDNs, so :func:`offline_exporter` swaps those for local copies
+(reveal.js from ``tools/vendor/reveal.js``, MathJax 2.7.9 from the ``jupyter-server-mathjax``
+package) copied next to the decks under ``_static/``; images are embedded in the HTML.
+Widgets cannot run in a static page: a widget's output is replaced by the last picture it
+drew (kept in the notebook's widget state) and a line saying where to use it live.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import html
+import shutil
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+
+ROOT = Path(__file__).resolve().parents[1]
+VENDOR = Path(__file__).resolve().parent / "vendor"
+STATIC = "_static"
+
+#: Lines of source and output a slide holds before a heading-less markdown cell moves on.
+SLIDE_BUDGET = 22
+#: Slide types an author sets by hand and :func:`apply_slide_metadata` keeps.
+KEPT_TYPES = ("skip", "notes")
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+WIDGET_STATE = "application/vnd.jupyter.widget-state+json"
+
+
+# ---------------------------------------------------------------- slide metadata
+def _heading_level(source):
+    first = source.lstrip("\n").split("\n", 1)[0]
+    hashes = len(first) - len(first.lstrip("#"))
+    return hashes if 0 < hashes <= 6 and first[hashes:hashes + 1] == " " else 0
+
+
+def _weight(cell):
+    """Rough screen lines a cell takes on a slide: its source plus its outputs."""
+    lines = cell.source.count("\n") + 1 if cell.source.strip() else 0
+    for out in cell.get("outputs", []):
+        data = out.get("data", {})
+        if "image/png" in data or "image/svg+xml" in data or WIDGET_VIEW in data:
+            lines += 12
+        elif out.get("output_type") == "stream":
+            lines += min(out.get("text", "").count("\n") + 1, 12)
+        elif "text/plain" in data or "text/html" in data:
+            text = data.get("text/plain", "")
+            lines += min(text.count("\n") + 1, 12)
+    return lines
+
+
+def slide_types(nb):
+    """The slide type of every cell, derived from the notebook's structure (see the module doc)."""
+    types, filled = [], 0
+    for i, cell in enumerate(nb.cells):
+        old = cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
+        weight = _weight(cell)
+        if old in KEPT_TYPES:
+            kind = old
+            weight = 0
+        elif i == 0:
+            kind = "slide"
+        elif cell.cell_type == "markdown" and _heading_level(cell.source) in (1, 2):
+            kind = "slide"
+        elif cell.cell_type == "markdown" and _heading_level(cell.source) >= 3:
+            kind = "subslide"
+        elif cell.cell_type == "markdown" and filled + weight > SLIDE_BUDGET and filled > 0:
+            kind = "subslide"
+        else:
+            kind = "-"
+        filled = weight if kind in ("slide", "subslide") else filled + weight
+        types.append(kind)
+    return types
+
+
+def apply_slide_metadata(nb):
+    """Set ``metadata.slideshow.slide_type`` on every cell of ``nb`` (in place); returns ``nb``.
+
+    Idempotent: applying it twice gives the same notebook.
+    """
+    if not hasattr(nb, "cells"):
+        raise TypeError(f"nb must be a notebook (nbformat.NotebookNode); got {type(nb).__name__}")
+    for cell, kind in zip(nb.cells, slide_types(nb)):
+        cell.setdefault("metadata", nbformat.NotebookNode())
+        cell.metadata["slideshow"] = nbformat.NotebookNode({"slide_type": kind})
+    return nb
+
+
+# ------------------------------------------------------------- offline assets
+def mathjax_dir():
+    """MathJax 2.7.9's files, as shipped by the ``jupyter-server-mathjax`` package."""
+    try:
+        import jupyter_server_mathjax
+    except ImportError:
+        raise SystemExit("the offline decks and site need MathJax from the package "
+                         "`jupyter-server-mathjax`: run `make setup-dev` (or pip install -r "
+                         "requirements-dev.txt)") from None
+    path = Path(jupyter_server_mathjax.__file__).resolve().parent / "static"
+    if not (path / "MathJax.js").is_file():
+        raise SystemExit(f"jupyter-server-mathjax is installed but {path}/MathJax.js is missing")
+    return path
+
+
+def copy_static(out, reveal=True):
+    """Copy MathJax (and reveal.js) into ``out/_static``; returns that folder."""
+    static = Path(out) / STATIC
+    static.mkdir(parents=True, exist_ok=True)
+    # localization/ (2 MB) is only for non-English menus; the SVG output is not used.
+    ignore = shutil.ignore_patterns("localization", "SVG")
+    shutil.copytree(mathjax_dir(), static / "mathjax", ignore=ignore, dirs_exist_ok=True)
+    if reveal:
+        shutil.copytree(VENDOR / "reveal.js", static / "reveal.js", dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("README.md"))
+    return static
+
+
+def mathjax_url(prefix):
+    return f"{prefix}/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+
+
+# Blocks of nbconvert's templates that load from CDNs, replaced by local or no scripts.
+_COMMON_BLOCKS = r"""
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}
+<script type="text/x-mathjax-config">
+// jupyter-server-mathjax ships the STIX-Web fonts only (not MathJax's TeX fonts).
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web"}});
+</script>
+{{ super() }}
+{%- endblock html_head_js_mathjax -%}
+"""
+
+_REVEAL_TEMPLATE = "{%- extends 'index.html.j2' -%}" + _COMMON_BLOCKS + r"""
+{% block footer_js %}
+<script src="{{ reveal_url_prefix }}/dist/reveal.js"></script>
+<script src="{{ reveal_url_prefix }}/plugin/notes/notes.js"></script>
+<script>
+Reveal.initialize({
+    controls: true, progress: true, history: true, hash: true,
+    transition: "{{ reveal_transition }}", slideNumber: "{{ reveal_number }}",
+    width: {{ reveal_width }}, height: {{ reveal_height }},
+    plugins: [RevealNotes]
+});
+Reveal.on('slidechanged', function () {
+    if (window.MathJax && MathJax.Hub) { MathJax.Hub.Rerender(Reveal.getCurrentSlide()); }
+});
+</script>
+{% endblock footer_js %}
+"""
+
+_LAB_TEMPLATE = "{%- extends 'index.html.j2' -%}" + _COMMON_BLOCKS + r"""
+{%- block body_header -%}
+{{ super() }}
+{%- if resources.site_nav -%}
+<nav class="course-nav" style="padding: 0.5em 1em; border-bottom: 1px solid #ddd; font-family: sans-serif;">
+{{ resources.site_nav }}
+</nav>
+{%- endif -%}
+{%- endblock body_header -%}
+{% block body_footer %}
+{%- if resources.site_nav -%}
+<nav class="course-nav" style="padding: 0.5em 1em; border-top: 1px solid #ddd; font-family: sans-serif;">
+{{ resources.site_nav }}
+</nav>
+{%- endif -%}
+{{ super() }}
+{% endblock body_footer %}
+"""
+
+
+def offline_exporter(kind, static_prefix=STATIC):
+    """An nbconvert exporter (``"slides"`` or ``"html"``) whose output needs no network.
+
+    ``static_prefix`` is the path from the HTML file to the ``_static`` folder.
+    """
+    import jinja2
+    from nbconvert import HTMLExporter, SlidesExporter
+
+    if kind == "slides":
+        exporter = SlidesExporter(
+            extra_loaders=[jinja2.DictLoader({"offline_reveal.html.j2": _REVEAL_TEMPLATE})],
+            template_file="offline_reveal.html.j2",
+            reveal_url_prefix=f"{static_prefix}/reveal.js",
+            reveal_theme="white",
+        )
+    elif kind == "html":
+        exporter = HTMLExporter(
+            extra_loaders=[jinja2.DictLoader({"offline_lab.html.j2": _LAB_TEMPLATE})],
+            template_name="lab",
+            template_file="offline_lab.html.j2",
+        )
+    else:
+        raise ValueError(f"kind must be 'slides' or 'html'; got {kind!r}")
+    exporter.mathjax_url = mathjax_url(static_prefix)
+    exporter.embed_images = True
+    # Not loaded by the templates above; set so nothing can point at a CDN by accident.
+    exporter.require_js_url = exporter.jquery_url = exporter.mermaid_js_url = ""
+    return exporter
+
+
+# ------------------------------------------------------------------- widgets
+def _widget_outputs(state, model_id, seen=None):
+    """Outputs stored in the Output widgets reachable from ``model_id`` (depth first)."""
+    seen = set() if seen is None else seen
+    if model_id in seen or model_id not in state:
+        return []
+    seen.add(model_id)
+    model = state[model_id].get("state", {})
+    outputs = list(model.get("outputs", [])) if state[model_id].get("model_name") == "OutputModel" else []
+    for child in model.get("children", []):
+        if isinstance(child, str) and child.startswith("IPY_MODEL_"):
+            outputs += _widget_outputs(state, child[len("IPY_MODEL_"):], seen)
+    return outputs
+
+
+def freeze_widgets(nb, live_hint="an interactive widget: run the notebook in JupyterLab to use it"):
+    """Replace each widget output by the last outputs it showed plus a one-line note (in place).
+
+    Static HTML has no kernel, so a widget view would render as nothing; the notebook's
+    saved widget state still holds the picture it drew last.
+    """
+    state = nb.metadata.get("widgets", {}).get(WIDGET_STATE, {}).get("state", {})
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        new = []
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            if WIDGET_VIEW not in data:
+                new.append(out)
+                continue
+            model_id = data[WIDGET_VIEW].get("model_id", "")
+            for inner in _widget_outputs(state, model_id):
+                new.append(nbformat.from_dict(inner))
+            new.append(nbformat.v4.new_output(
+                "display_data", {"text/html": f"<p><em>({html.escape(live_hint)})</em></p>",
+                                 "text/plain": f"({live_hint})"}))
+        cell.outputs = new
+    nb.metadata.pop("widgets", None)
+    return nb
+
+
+# ---------------------------------------------------------------------- decks
+def notebook_title(nb, fallback):
+    for cell in nb.cells:
+        if cell.cell_type == "markdown" and _heading_level(cell.source) == 1:
+            return cell.source.lstrip("\n").split("\n", 1)[0].lstrip("#").strip()
+    return fallback
+
+
+def select(folder, prefixes=()):
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SystemExit(f"no folder {folder}")
+    paths = sorted(p for p in folder.glob("*.ipynb")
+                   if not prefixes or any(p.name.startswith(x) for x in prefixes))
+    if not paths:
+        raise SystemExit(f"no notebooks in {folder}" + (f" starting with {list(prefixes)}"
+                                                         if prefixes else ""))
+    return paths
+
+
+def build_deck(path, out, exporter=None):
+    """Write ``out/<name>.slides.html`` for one notebook (not executed); returns its path."""
+    exporter = exporter or offline_exporter("slides")
+    nb = nbformat.read(path, as_version=4)
+    nb = freeze_widgets(apply_slide_metadata(copy.deepcopy(nb)),
+                        "an interactive widget: present the notebook with RISE in JupyterLab "
+                        "to use it")
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+    target = Path(out) / f"{path.stem}.slides.html"
+    target.write_text(body, encoding="utf-8")
+    return target
+
+
+def build_decks(source="solutions", out=None, prefixes=()):
+    """Build every deck of ``source`` (``solutions`` or ``chapters``) into ``out`` with an index."""
+    folder = ROOT / source if source in ("solutions", "chapters") else Path(source)
+    out = Path(out) if out else ROOT / "build" / "slides"
+    paths = select(folder, prefixes)
+    out.mkdir(parents=True, exist_ok=True)
+    copy_static(out, reveal=True)
+    exporter = offline_exporter("slides")
+    rows = []
+    for p in paths:
+        target = build_deck(p, out, exporter)
+        title = notebook_title(nbformat.read(p, as_version=4), p.stem)
+        rows.append(f'<li><a href="{html.escape(target.name)}">{html.escape(title)}</a> '
+                    f'<small>({html.escape(p.name)})</small></li>')
+    (out / "index.html").write_text(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<title>Backpropagation, derived and checked: slides</title></head>"
+        "<body style=\"font-family: sans-serif; max-width: 50em; margin: 2em auto;\">"
+        "<h1>Backpropagation, derived and checked: slide decks</h1>"
+        "<p>Open a deck; arrow keys move, <kbd>S</kbd> opens the speaker view, "
+        "<kbd>Esc</kbd> the overview. Everything is local: no network needed.</p>"
+        f"<ul>{''.join(rows)}</ul></body></html>\n", encoding="utf-8")
+    return out, paths
+
+
+def folder_size(path):
+    return sum(f.stat().st_size for f in Path(path).rglob("*") if f.is_file())
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("prefixes", nargs="*", help="only notebooks whose name starts so")
+    parser.add_argument("--from", dest="source", default="solutions",
+                        help="solutions (default), chapters, or a folder of notebooks")
+    parser.add_argument("--out", default=None, help="output folder (default build/slides)")
+    args = parser.parse_args(argv)
+    t0 = time.perf_counter()
+    out, paths = build_decks(args.source, args.out, args.prefixes)
+    print(f"built {len(paths)} deck(s) from {args.source}/ into {out} in "
+          f"{time.perf_counter() - t0:.1f} s ({folder_size(out) / 1e6:.1f} MB); "
+          f"open {out / 'index.html'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
