@@ -1,0 +1,534 @@
+"""The course's widgets in a real browser: JupyterLab and Voilà, driven through headless Chromium.
+
+nbval runs the notebooks but renders no widget, so this module does what a learner does:
+it starts JupyterLab (and Voilà) on a free loopback port, serving a temporary COPY of the
+course (autosave never writes into the repository), opens every chapter that uses
+``bp_lib.widgets`` in Debian's Chromium through the ``playwright`` package, runs all cells,
+checks that every widget rendered, moves each η and λ slider (and steps the δ stepper) and
+checks that the plot and the printed result changed.
+
+Screenshots of each widget before and after every slider move go to
+``test-artifacts/screenshots/`` (git-ignored).
+
+Requirements: ``/usr/bin/chromium`` (``apt-get install -y chromium``; ``make test`` installs it)
+and the ``playwright`` and ``voila`` packages (requirements-dev.txt). Never run
+``playwright install``. Without them the tests are skipped locally and FAIL when ``CI`` is set.
+
+The contract with ``bp_lib.widgets`` that the selectors rely on: sliders carry the CSS class
+``eta-slider``, ``lam-slider`` or ``stepper-slider``; an explorer prints its result in a widget
+with class ``explorer-result``; its plot is an inline-backend ``<img>`` inside an ipywidgets
+``Output``, replaced on every redraw.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import nbformat
+import pytest
+
+try:
+    from playwright.sync_api import Error as PlaywrightError
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+except ImportError:  # reported by the `browser` fixture (skip locally, fail in CI)
+    sync_playwright = None
+    PlaywrightError = PlaywrightTimeout = RuntimeError
+
+ROOT = Path(__file__).resolve().parents[1]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = "/usr/bin/chromium"
+# Quiet on a closed network (shared/TOOLING.md, "A real browser").
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+WAIT_MS = 30_000           # any single wait in the page: the plot arrives after the printed text
+RUN_ALL_MS = 90_000        # one notebook's "Run All" (each chapter runs in a few seconds)
+SERVER_START_S = 60
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+SLIDER_CLASSES = ("eta-slider", "lam-slider", "stepper-slider")
+FIXTURE = "fixture/widget_fixture.ipynb"   # written into the temporary copy, never into the repo
+
+
+# --------------------------------------------------------------------------- what to test
+
+def _uses_widgets(path: Path) -> bool:
+    nb = nbformat.read(path, as_version=4)
+    return any(
+        cell.cell_type == "code" and re.search(r"bp_lib\.widgets|from bp_lib import .*\bwidgets\b", cell.source)
+        for cell in nb.cells
+    )
+
+
+def widget_chapters() -> list[str]:
+    """Learners' chapters (``chapters/*.ipynb``) that use ``bp_lib.widgets``, as relative paths."""
+    return [f"chapters/{p.name}" for p in sorted((ROOT / "chapters").glob("*.ipynb")) if _uses_widgets(p)]
+
+
+def voila_chapters() -> list[str]:
+    return [f"chapters/{p.name}" for p in sorted((ROOT / "chapters").glob("06_*.ipynb"))]
+
+
+def _fixture_notebook() -> nbformat.NotebookNode:
+    """A small notebook that keeps the widgets' contract, to test the harness itself."""
+    setup = """\
+import ipywidgets as widgets
+import matplotlib.pyplot as plt
+import numpy as np
+from IPython.display import display"""
+    explorer = """\
+eta = widgets.FloatLogSlider(value=0.1, base=10, min=-3, max=1, step=0.25,
+                             description="η", continuous_update=False)
+eta.add_class("eta-slider")
+lam = widgets.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.1,
+                          description="λ", continuous_update=False)
+lam.add_class("lam-slider")
+result = widgets.HTML()
+result.add_class("explorer-result")
+out = widgets.Output()
+t = np.linspace(0.0, 1.0, 50)
+
+def redraw(change=None):
+    cost = np.exp(-10 * eta.value * t) + lam.value
+    result.value = f"<pre>η = {eta.value:.3g}, λ = {lam.value:.2f}: final cost {cost[-1]:.4f}</pre>"
+    with out:
+        out.clear_output(wait=True)
+        fig, ax = plt.subplots(figsize=(4, 2.5))
+        ax.plot(t, cost)
+        ax.set_title(f"η = {eta.value:.3g}, λ = {lam.value:.2f}")
+        plt.show()
+
+eta.observe(redraw, "value")
+lam.observe(redraw, "value")
+redraw()
+display(widgets.VBox([widgets.HBox([eta, lam]), result, out]))"""
+    stepper = """\
+step = widgets.IntSlider(value=0, min=0, max=3, description="layer", continuous_update=False)
+step.add_class("stepper-slider")
+shown = widgets.Output()
+
+def show(change=None):
+    with shown:
+        shown.clear_output(wait=True)
+        fig, ax = plt.subplots(figsize=(3, 2))
+        ax.bar(range(4), [1.0 if i == step.value else 0.2 for i in range(4)])
+        plt.show()
+
+step.observe(show, "value")
+show()
+display(widgets.VBox([step, shown]))"""
+    nb = nbformat.v4.new_notebook()
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in (setup, explorer, stepper)]
+    return nb
+
+
+# --------------------------------------------------------------------------- processes
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
+        pytest.fail(f"{reason}. The browser test must run in CI: `make test` installs Chromium "
+                    "(apt-get install -y chromium) and playwright (requirements-dev.txt).", pytrace=False)
+    pytest.skip(reason)
+
+
+class Server:
+    """A server process (JupyterLab or Voilà) in its own process group, logging to a file."""
+
+    def __init__(self, name: str, argv: list[str], cwd: Path, env: dict, log: Path, port: int):
+        self.name, self.argv, self.cwd, self.env, self.log_path = name, argv, cwd, env, log
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, ready_path: str | None) -> None:
+        """Start; ready when ``ready_path`` answers 200 (or, if None, when the port accepts)."""
+        with open(self.log_path, "wb") as log:
+            self.proc = subprocess.Popen(self.argv, cwd=self.cwd, env=self.env, stdout=log,
+                                         stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                         start_new_session=True)
+        deadline = time.monotonic() + SERVER_START_S
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                if ready_path is None:
+                    with socket.create_connection(("127.0.0.1", self.port), timeout=2):
+                        return
+                with urllib.request.urlopen(self.base + ready_path, timeout=5) as resp:
+                    if resp.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"{self.name} not ready after {SERVER_START_S} s:\n{self.log_tail()}")
+
+    def log_tail(self, n: int = 40) -> str:
+        try:
+            lines = self.log_path.read_text(errors="replace").splitlines()
+        except OSError:
+            return ""
+        return "\n".join(lines[-n:])
+
+    def stop(self) -> None:
+        """SIGTERM (the server shuts its kernels down), SIGKILL for the process group if it hangs."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+
+def _jupyter_env(home: Path) -> dict:
+    """Fresh Jupyter/IPython dirs; no MPLBACKEND (conftest sets Agg, which would hide inline plots)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("JUPYTER", "JPY_", "MPLBACKEND"))}
+    dirs = {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_DATA_DIR": "data",
+            "JUPYTER_RUNTIME_DIR": "runtime", "IPYTHONDIR": "ipython", "MPLCONFIGDIR": "mpl"}
+    for var, sub in dirs.items():
+        (home / sub).mkdir(parents=True, exist_ok=True)
+        env[var] = str(home / sub)
+    env["PYTHONUNBUFFERED"] = "1"
+    # No news pop-up over the notebook in a fresh profile.
+    labconfig = home / "config" / "labconfig"
+    labconfig.mkdir(exist_ok=True)
+    (labconfig / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {"@jupyterlab/apputils-extension:announcements": True}}))
+    return env
+
+
+@pytest.fixture(scope="module")
+def course(tmp_path_factory) -> Path:
+    """A temporary copy of the learners' chapters plus the fixture notebook."""
+    root = tmp_path_factory.mktemp("course")
+    shutil.copytree(ROOT / "chapters", root / "chapters",
+                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    (root / FIXTURE).parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(_fixture_notebook(), root / FIXTURE)
+    return root
+
+
+@pytest.fixture(scope="module")
+def screenshots() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for old in SCREENSHOTS.glob("*.png"):
+        if old.name.startswith(("lab-", "voila-")):
+            old.unlink()
+    return SCREENSHOTS
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if sync_playwright is None:
+        _missing("the Python package `playwright` is not installed")
+    if not os.access(CHROMIUM, os.X_OK):
+        _missing(f"{CHROMIUM} not found (apt-get install -y chromium)")
+    pw = sync_playwright().start()
+    try:
+        b = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+    finally:
+        pw.stop()
+
+
+@pytest.fixture(scope="module")
+def lab(course, tmp_path_factory):
+    home = tmp_path_factory.mktemp("lab-home")
+    port = _free_port()
+    argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+            "--ServerApp.port_retries=0", "--allow-root",
+            "--IdentityProvider.token=", "--ServerApp.password=",
+            f"--ServerApp.root_dir={course}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
+            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    server = Server("JupyterLab", argv, course, _jupyter_env(home), home / "lab.log", port)
+    try:
+        server.start("/api/status")
+        yield server
+    finally:
+        server.stop()
+
+
+@contextlib.contextmanager
+def _page(browser, blocked: list[str]):
+    """A page that may talk to loopback only; everything else is aborted and recorded."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+
+    def only_loopback(route):
+        if urlsplit(route.request.url).hostname in LOOPBACK:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", only_loopback)
+    context.set_default_timeout(WAIT_MS)
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.errors = errors
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+# --------------------------------------------------------------------------- the page, in JS
+
+# The widget an element belongs to: its notebook cell (Lab, Voilà's lab template), else the
+# outermost output area around it.
+_CONTAINER_JS = """
+function container(el) {
+    const cell = el.closest('.jp-Cell');
+    if (cell) return cell;
+    let found = null;
+    for (let n = el; n; n = n.parentElement)
+        if (n.classList && n.classList.contains('jp-OutputArea')) found = n;
+    return found || document.body;
+}
+"""
+
+# What a slider changes: the printed results and the plots in the same widget.
+_STATE_JS = _CONTAINER_JS + """
+function state(slider) {
+    const box = container(slider);
+    return {
+        results: [...box.querySelectorAll('.explorer-result')].map(e => e.textContent.trim()),
+        images: [...box.querySelectorAll('.widget-output img, .jupyter-widgets-output-area img')]
+                    .map(img => img.getAttribute('src') || ''),
+        readout: (slider.querySelector('.widget-readout') || {}).textContent || '',
+    };
+}
+"""
+
+_CHANGED_JS = "([slider, before]) => {" + _STATE_JS + """
+    const now = state(slider);
+    const same = (a, b) => a.length === b.length && a.every((x, i) => x === b[i]);
+    return now.images.length > 0 && now.images.every(s => s.startsWith('data:image'))
+        && !same(now.images, before.images)
+        && (before.results.length === 0 || !same(now.results, before.results));
+}"""
+
+_WIDGETS_SETTLED_JS = """() => {
+    const text = document.body.textContent;
+    return !text.includes('Loading widget') && document.querySelectorAll('.jupyter-widgets').length > 0;
+}"""
+
+_SHUTDOWN_SESSIONS_JS = """async () => {
+    const m = document.cookie.match(/_xsrf=([^;]+)/);
+    const headers = m ? {'X-XSRFToken': decodeURIComponent(m[1])} : {};
+    const sessions = await (await fetch('/api/sessions')).json();
+    for (const s of sessions) await fetch('/api/sessions/' + s.id, {method: 'DELETE', headers});
+    return sessions.length;
+}"""
+
+
+def _state(slider) -> dict:
+    return slider.evaluate("(slider) => {" + _STATE_JS + "return state(slider); }")
+
+
+def _screenshot(slider, path: Path) -> None:
+    """The widget's output area (sliders, printed result, plot), without the code above it."""
+    slider.evaluate_handle("""(slider) => {
+        let area = null;
+        for (let n = slider; n; n = n.parentElement)
+            if (n.classList && n.classList.contains('jp-OutputArea')) area = n;
+        return area || slider.parentElement;
+    }""").as_element().screenshot(path=str(path))
+
+
+def _move(page, slider, label: str, shots: Path) -> tuple[dict, dict]:
+    """One step of the slider (towards its larger end when it can); returns the state before and after."""
+    slider.scroll_into_view_if_needed()
+    before = _state(slider)
+    _screenshot(slider, shots / f"{label}-before.png")
+    handle = slider.locator(".noUi-handle")
+    now, top = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemax"))
+    handle.focus()
+    handle.press("ArrowRight" if now < top else "ArrowLeft")
+    try:
+        page.wait_for_function(_CHANGED_JS, arg=[slider.element_handle(), before], timeout=WAIT_MS)
+    except PlaywrightTimeout:
+        after = _state(slider)
+        _screenshot(slider, shots / f"{label}-after.png")
+        raise AssertionError(
+            f"{label}: the plot or the printed result did not change within {WAIT_MS / 1000:.0f} s "
+            f"after one slider step.\nbefore: {_summary(before)}\nafter:  {_summary(after)}\n"
+            f"page errors: {page.errors}") from None
+    after = _state(slider)
+    _screenshot(slider, shots / f"{label}-after.png")
+    return before, after
+
+
+def _summary(state: dict) -> str:
+    return json.dumps({"readout": state["readout"], "results": state["results"],
+                       "images": [f"<{len(s)} chars …{s[-12:]}>" for s in state["images"]]},
+                      ensure_ascii=False)
+
+
+def _assert_widgets_rendered(page, where: str) -> None:
+    try:
+        page.wait_for_function(_WIDGETS_SETTLED_JS, timeout=WAIT_MS)
+    except PlaywrightTimeout:
+        raise AssertionError(f"{where}: a widget is still 'Loading widget…' after "
+                             f"{WAIT_MS / 1000:.0f} s (or none rendered)") from None
+    text = page.evaluate("() => document.body.textContent")
+    assert "Error displaying widget" not in text, f"{where}: 'Error displaying widget' on the page"
+
+
+def _sliders(page) -> list[tuple[str, object]]:
+    found = []
+    for cls in SLIDER_CLASSES:
+        for i, loc in enumerate(page.locator(f".{cls}").all()):
+            found.append((f"{cls}-{i + 1}", loc))
+    return found
+
+
+# --------------------------------------------------------------------------- JupyterLab
+
+_KERNEL_READY_JS = """() => {
+    const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+    if (!panel) return false;
+    const name = panel.querySelector('.jp-KernelName');
+    const busy = panel.querySelector('.jp-Notebook-ExecutionIndicator');
+    return !!name && /python/i.test(name.textContent)
+        && !!busy && busy.getAttribute('data-status') === 'idle';
+}"""
+
+_RUN_DONE_JS = """(nCode) => {
+    const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+    const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
+        .map(p => p.textContent.trim());
+    const done = prompts.filter(t => /^\\[\\d+\\]:$/.test(t)).length;
+    const busy = panel.querySelector('.jp-Notebook-ExecutionIndicator');
+    return done >= nCode && !prompts.includes('[*]:')
+        && !!busy && busy.getAttribute('data-status') === 'idle';
+}"""
+
+# Outputs written to stderr (tracebacks, warnings), by cell index, in the open notebook.
+_STDERR_JS = """() => {
+    const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
+    const out = {};
+    panel.querySelectorAll('.jp-Notebook > .jp-WindowedPanel-viewport > .jp-Cell, .jp-Notebook .jp-Cell')
+        .forEach((cell, i) => {
+            const err = [...cell.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]')]
+                .map(e => e.textContent.trim()).filter(Boolean);
+            if (err.length) out[i] = err.join('\\n').slice(0, 600);
+        });
+    return out;
+}"""
+
+
+def _open_and_run_all(page, base: str, rel: str, n_code: int) -> None:
+    """Open a notebook in a fresh workspace, wait for its kernel, Run All, wait until done.
+
+    A load or run that stalls is retried once (shared/TOOLING.md, "A flaky hang").
+    """
+    for attempt in (1, 2):
+        try:
+            page.goto(f"{base}/lab/tree/{rel}?reset", wait_until="domcontentloaded")
+            page.wait_for_function(_KERNEL_READY_JS, timeout=WAIT_MS)
+            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
+            page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
+            page.wait_for_function(_RUN_DONE_JS, arg=n_code, timeout=RUN_ALL_MS)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                raise
+            with contextlib.suppress(PlaywrightError):
+                page.evaluate(_SHUTDOWN_SESSIONS_JS)
+
+
+def _lab_label(rel: str) -> str:
+    return Path(rel).stem
+
+
+@pytest.mark.parametrize("rel", [FIXTURE, *widget_chapters()], ids=_lab_label)
+def test_widgets_in_jupyterlab(rel, browser, lab, course, screenshots):
+    nb = nbformat.read(course / rel, as_version=4)
+    code_cells = [c for c in nb.cells if c.cell_type == "code"]
+    n_code = sum(1 for c in code_cells if c.source.strip())
+    may_raise = {i for i, c in enumerate(nb.cells) if "raises-exception" in c.metadata.get("tags", [])}
+    blocked: list[str] = []
+    name = _lab_label(rel)
+    with _page(browser, blocked) as page:
+        try:
+            _open_and_run_all(page, lab.base, rel, n_code)
+        except PlaywrightTimeout:
+            page.screenshot(path=str(screenshots / f"lab-{name}-timeout.png"))
+            pytest.fail(f"{rel}: Run All did not finish within {RUN_ALL_MS / 1000:.0f} s (twice).\n"
+                        f"server log:\n{lab.log_tail()}", pytrace=False)
+        try:
+            _assert_widgets_rendered(page, rel)
+            errors = {i: e for i, e in page.evaluate(_STDERR_JS).items() if int(i) not in may_raise}
+            assert not errors, f"{rel}: cells wrote to stderr: {errors}"
+
+            sliders = _sliders(page)
+            assert sliders, f"{rel} uses bp_lib.widgets but shows no slider with class {SLIDER_CLASSES}"
+            page.screenshot(path=str(screenshots / f"lab-{name}.png"), full_page=True)
+            for label, slider in sliders:
+                _move(page, slider, f"lab-{name}-{label}", screenshots)
+            errors = {i: e for i, e in page.evaluate(_STDERR_JS).items() if int(i) not in may_raise}
+            assert not errors, f"{rel}: moving the sliders wrote to stderr: {errors}"
+            assert not page.errors, f"{rel}: errors in the page: {page.errors}"
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                page.evaluate(_SHUTDOWN_SESSIONS_JS)
+
+
+# --------------------------------------------------------------------------- Voilà
+
+@pytest.mark.parametrize("rel", [FIXTURE, *voila_chapters()], ids=_lab_label)
+def test_eta_slider_in_voila(rel, browser, course, screenshots, tmp_path):
+    """A lecturer's view: ``voila chapters/06_….ipynb``; the η slider redraws there too."""
+    port = _free_port()
+    argv = [sys.executable, "-m", "voila", rel, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+            "--VoilaExecutor.timeout=60", "--show_tracebacks=True"]
+    server = Server("Voilà", argv, course, _jupyter_env(tmp_path), tmp_path / "voila.log", port)
+    blocked: list[str] = []
+    name = _lab_label(rel)
+    try:
+        server.start(None)   # GET / would already start a kernel and run the notebook
+        with _page(browser, blocked) as page:
+            for attempt in (1, 2):   # Voilà's page load occasionally stalls: retry once
+                try:
+                    page.goto(server.base + "/", wait_until="domcontentloaded", timeout=RUN_ALL_MS)
+                    page.locator(".eta-slider").first.wait_for(state="visible", timeout=RUN_ALL_MS)
+                    break
+                except PlaywrightTimeout:
+                    if attempt == 2:
+                        page.screenshot(path=str(screenshots / f"voila-{name}-timeout.png"))
+                        pytest.fail(f"Voilà: no η slider on {rel} within {RUN_ALL_MS / 1000:.0f} s "
+                                    f"(twice).\nserver log:\n{server.log_tail()}", pytrace=False)
+            _assert_widgets_rendered(page, f"Voilà {rel}")
+            page.screenshot(path=str(screenshots / f"voila-{name}.png"), full_page=True)
+            for i, slider in enumerate(page.locator(".eta-slider").all()):
+                _move(page, slider, f"voila-{name}-eta-slider-{i + 1}", screenshots)
+            assert not page.errors, f"Voilà {rel}: errors in the page: {page.errors}"
+        assert all(urlsplit(u).hostname not in LOOPBACK for u in blocked)
+    finally:
+        server.stop()
