@@ -1,0 +1,267 @@
+"""Tests for chapters 1–2's additions to bp_lib: notation conversions, figures, exercises."""
+
+from __future__ import annotations
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from bp_lib import Network, activations, losses, notation, plots  # noqa: E402
+from bp_lib.exercises import check, get  # noqa: E402
+
+CH12 = ("layer_forward", "forward_pass", "theta_from_wb", "wb_from_theta", "mse_cost",
+        "binary_cross_entropy_cost", "softmax_cross_entropy_cost",
+        "softmax_cross_entropy_from_logits")
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(20260)
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+# ------------------------------------------------------------- notation
+def test_theta_puts_bias_in_column_0_and_round_trips(rng):
+    W, b = rng.normal(size=(3, 5)), rng.normal(size=3)
+    Theta = notation.theta_from_wb(W, b)
+    assert Theta.shape == (3, 1 + 5)
+    np.testing.assert_array_equal(Theta[:, 0], b)
+    np.testing.assert_array_equal(Theta[:, 1:], W)
+    W2, b2 = notation.wb_from_theta(Theta)
+    np.testing.assert_array_equal(W2, W)
+    np.testing.assert_array_equal(b2, b)
+    Theta[0, 0] = 99.0                       # results are copies, not views
+    assert b2[0] == b[0]
+
+
+def test_theta_form_gives_the_same_network_output(rng):
+    net = Network([3, 5, 2], hidden="tanh", output="sigmoid", seed=3)
+    net.biases = [rng.normal(size=n) for n in (5, 2)]
+    X = rng.normal(size=(6, 3))
+    thetas = [notation.theta_from_wb(W, b) for W, b in zip(net.weights, net.biases)]
+    A = X
+    for l, Theta in enumerate(thetas):
+        Z = notation.add_bias_unit(A) @ Theta.T
+        A = activations.tanh(Z) if l == 0 else activations.sigmoid(Z)
+    np.testing.assert_allclose(A, net.forward(X), rtol=1e-13, atol=1e-15)
+    other = net.copy()
+    pairs = [notation.wb_from_theta(T) for T in thetas]
+    other.weights = [W for W, _ in pairs]
+    other.biases = [b for _, b in pairs]
+    np.testing.assert_allclose(other.forward(X), net.forward(X), rtol=0, atol=0)
+
+
+def test_row_and_column_conventions_give_the_same_numbers(rng):
+    W = rng.normal(size=(4, 3))              # course: (s_l, s_{l-1})
+    W_xw = notation.xw_from_wx(W)
+    assert W_xw.shape == (3, 4)
+    np.testing.assert_array_equal(notation.wx_from_xw(W_xw), W)
+    X = rng.normal(size=(5, 3))
+    column_form = np.stack([W @ x for x in X])          # W x, one example at a time
+    np.testing.assert_allclose(X @ W_xw, column_form, rtol=1e-13)
+    np.testing.assert_allclose(X @ W.T, column_form, rtol=1e-13)
+
+
+def test_add_bias_unit(rng):
+    A = rng.normal(size=(5, 2))
+    out = notation.add_bias_unit(A)
+    assert out.shape == (5, 3)
+    np.testing.assert_array_equal(out[:, 0], np.ones(5))
+    np.testing.assert_array_equal(out[:, 1:], A)
+
+
+@pytest.mark.parametrize("call, error, words", [
+    (lambda: notation.theta_from_wb(np.ones((3, 2)), np.ones(4)), ValueError, ["b", "(3,)", "(4,)"]),
+    (lambda: notation.theta_from_wb(np.ones((3, 2)), np.ones((3, 1))), ValueError,
+     ["b", "1-D", "(3, 1)"]),
+    (lambda: notation.theta_from_wb(np.ones(3), np.ones(3)), ValueError, ["W", "2-D", "(3,)"]),
+    (lambda: notation.theta_from_wb(np.ones((3, 2)), "bias"), TypeError, ["b", "str"]),
+    (lambda: notation.wb_from_theta(np.ones((3, 1))), ValueError, ["Theta", "2 columns", "(3, 1)"]),
+    (lambda: notation.wb_from_theta(None), TypeError, ["Theta", "NoneType"]),
+    (lambda: notation.xw_from_wx(np.ones((2, 3, 4))), ValueError, ["W", "2-D", "(2, 3, 4)"]),
+    (lambda: notation.wx_from_xw([[1.0, np.nan]]), ValueError, ["W_xw", "finite"]),
+])
+def test_bad_input_names_argument_expected_and_actual(call, error, words):
+    with pytest.raises(error) as info:
+        call()
+    for word in words:
+        assert word in str(info.value)
+
+
+# ---------------------------------------------------------------- plots
+def test_plot_activation_draws_f_and_derivative():
+    z = np.linspace(-3, 3, 31)
+    ax = plots.plot_activation("sigmoid", z=z)
+    lines = ax.get_lines()
+    labels = [ln.get_label() for ln in lines]
+    assert "$f(z)$" in labels and "$f'(z)$" in labels
+    f_line = lines[labels.index("$f(z)$")]
+    d_line = lines[labels.index("$f'(z)$")]
+    np.testing.assert_allclose(f_line.get_ydata(), activations.sigmoid(z))
+    np.testing.assert_allclose(d_line.get_ydata(), activations.sigmoid_derivative(z))
+
+
+def test_plot_activations_one_axes_per_name_and_softmax_refused():
+    axes = plots.plot_activations(("tanh", "relu"))
+    assert [ax.get_title() for ax in axes] == ["tanh", "relu"]
+    with pytest.raises(ValueError, match="plot_softmax"):
+        plots.plot_activation("softmax")
+    with pytest.raises(ValueError, match="name"):
+        plots.plot_activation("swish")
+
+
+def test_plot_softmax_outputs_sum_to_one():
+    ax = plots.plot_softmax(others=(0.0, 1.0, -1.0))
+    curves = [ln.get_ydata() for ln in ax.get_lines() if ln.get_label().startswith("$a_")]
+    assert len(curves) == 4
+    np.testing.assert_allclose(np.sum(curves, axis=0), 1.0)
+
+
+def test_loss_and_slope_plots_show_the_two_losses():
+    z = np.linspace(-8, 8, 17)
+    ax = plots.plot_losses_vs_logit(1.0, z=z)
+    mse, ce = [ln.get_ydata() for ln in ax.get_lines() if ln.get_label() != "_nolegend_"][:2]
+    a = activations.sigmoid(z)
+    np.testing.assert_allclose(mse, 0.5 * (a - 1) ** 2)
+    np.testing.assert_allclose(ce, -np.log(a))
+    ax = plots.plot_loss_slopes_vs_logit(1.0, z=z)
+    s_mse, s_ce = [ln.get_ydata() for ln in ax.get_lines()][:2]
+    np.testing.assert_allclose(s_mse, (a - 1) * a * (1 - a))
+    np.testing.assert_allclose(s_ce, a - 1)
+    assert abs(s_mse[0]) < 1e-3 < abs(s_ce[0])       # saturated and wrong: MSE's slope vanishes
+
+
+def test_cost_grid_contours_and_surface():
+    w1, w2 = np.linspace(-1, 2, 7), np.linspace(0, 1, 5)
+    J = plots.cost_on_grid(lambda a, b: (a - 1) ** 2 + 3 * b, w1, w2)
+    assert J.shape == (5, 7)
+    assert J[0, 4] == pytest.approx(0.0)
+    ax = plots.plot_cost_contours(w1, w2, J, mark=(0.0, 0.5))
+    assert ax.collections, "contours drawn"
+    star = [ln for ln in ax.get_lines() if ln.get_marker() == "*"][0]
+    assert star.get_xdata()[0] == pytest.approx(1.0) and star.get_ydata()[0] == pytest.approx(0.0)
+    ax3 = plots.plot_cost_surface(w1, w2, J)
+    assert ax3.name == "3d" and ax3.collections
+    with pytest.raises(ValueError, match=r"\(5, 7\)"):
+        plots.plot_cost_contours(w1, w2, J.T)
+    with pytest.raises(ValueError, match="3-D"):
+        plots.plot_cost_surface(w1, w2, J, ax=plt.subplots()[1])
+
+
+def test_softmax_overflow_plot_marks_where_naive_breaks():
+    scales = np.logspace(0, 3.5, 50)
+    z = np.array([1.0, 0.2, -0.4])
+    ax = plots.plot_softmax_overflow(z, 0, scales)
+    stable, naive = [ln.get_ydata() for ln in ax.get_lines()][:2]
+    Y = np.zeros((scales.size, 3))
+    Y[:, 0] = 1
+    np.testing.assert_allclose(stable, losses.softmax_cross_entropy_from_logits(
+        scales[:, None] * z, Y))
+    assert np.isnan(naive[-1]) and np.isfinite(naive[0])
+    assert any("naive gives" in t.get_text() for t in ax.texts)
+
+
+# ------------------------------------------------------------ exercises
+@pytest.mark.parametrize("exercise_id", CH12)
+def test_reference_passes_its_own_check(exercise_id):
+    exercise = get(exercise_id)
+    assert exercise.chapter in (1, 2)
+    assert 1 <= exercise.points <= 3
+    assert check(exercise_id, exercise.reference), check(exercise_id, exercise.reference)
+    assert check(exercise_id, exercise.reference, seed="fresh")
+
+
+@pytest.mark.parametrize("exercise_id, mistake", [
+    (e, m.name) for e in CH12 for m in get(e).mistakes if m.wrong is not None])
+def test_every_listed_mistake_is_recognised_by_name(exercise_id, mistake):
+    wrong = next(m for m in get(exercise_id).mistakes if m.name == mistake).wrong
+    result = check(exercise_id, wrong)
+    assert not result
+    assert result.mistake == mistake, result.message
+
+
+def _layer_forward_untransposed(A_prev, W, b, f):
+    Z = A_prev @ W + b
+    return Z, f(Z)
+
+
+def _forward_pass_untransposed(X, weights, biases, f_hidden, f_output):
+    zs, acts = [], [X]
+    for l, (W, b) in enumerate(zip(weights, biases), start=1):
+        zs.append(acts[-1] @ W + b)
+        acts.append(f_output(zs[-1]) if l == len(weights) else f_hidden(zs[-1]))
+    return zs, acts
+
+
+def _logits_naive_math(Z, Y):
+    # element by element with the math module: exp(1000) raises OverflowError
+    total = 0.0
+    for z_row, y_row in zip(Z.tolist(), Y.tolist()):
+        denominator = sum(math.exp(t) for t in z_row)
+        total -= sum(y * math.log(math.exp(t) / denominator) for t, y in zip(z_row, y_row))
+    return total / len(Z)
+
+
+@pytest.mark.parametrize("exercise_id, fn, mistake", [
+    ("layer_forward", _layer_forward_untransposed, "W_not_transposed"),
+    ("forward_pass", _forward_pass_untransposed, "W_not_transposed"),
+    ("softmax_cross_entropy_from_logits", _logits_naive_math, "naive_softmax_overflow"),
+])
+def test_mistakes_that_raise_are_recognised_by_name(exercise_id, fn, mistake):
+    result = check(exercise_id, fn)
+    assert not result and result.mistake == mistake, result.message
+
+
+def test_every_raising_mistake_has_a_test():
+    tested = {("layer_forward", "W_not_transposed"), ("forward_pass", "W_not_transposed"),
+              ("softmax_cross_entropy_from_logits", "naive_softmax_overflow")}
+    raising = {(e, m.name) for e in CH12 for m in get(e).mistakes if m.wrong is None}
+    assert raising == tested
+
+
+def test_naive_numpy_softmax_fails_the_stable_exercise():
+    def naive(Z, Y):
+        E = np.exp(Z)
+        return float(np.mean(-np.sum(Y * np.log(E / E.sum(axis=1, keepdims=True)), axis=1)))
+    result = check("softmax_cross_entropy_from_logits", naive)
+    assert not result and "NaN or infinity" in result.message
+
+
+def test_sign_flip_and_stub_are_reported():
+    def flipped(A, Y):
+        return -float(np.mean(0.5 * np.sum((A - Y) ** 2, axis=1)))
+
+    def stub(A, Y):
+        raise NotImplementedError()
+    assert check("mse_cost", flipped).mistake == "sign_flipped"
+    assert "not implemented" in check("mse_cost", stub).message
+
+
+def test_exercise_inputs_are_non_square():
+    rng = np.random.default_rng(0)
+    A_prev, W, b, _ = get("layer_forward").make_inputs(rng)
+    assert len({A_prev.shape[0], W.shape[0], W.shape[1]}) == 3
+    for exercise_id in ("theta_from_wb",):
+        W, b = get(exercise_id).make_inputs(rng)
+        assert W.shape[0] not in (W.shape[1], W.shape[1] + 1)
+    (Theta,) = get("wb_from_theta").make_inputs(rng)
+    assert Theta.shape[0] not in (Theta.shape[1], Theta.shape[1] - 1)
+    for exercise_id in CH12[4:]:
+        A, Y = get(exercise_id).make_inputs(rng)
+        assert A.shape == Y.shape and A.shape[0] != A.shape[1] and A.shape[0] >= 4
+
+
+def test_stable_exercise_inputs_reach_the_thousands():
+    Z, _ = get("softmax_cross_entropy_from_logits").make_inputs(np.random.default_rng(1))
+    assert np.abs(Z).max() > 709                      # e^z overflows past ~709.78
