@@ -1,0 +1,101 @@
+"""How long one slider change of each explorer takes: retrain + redraw.
+
+    python benchmarks/bench_widgets.py [--repeats 3]
+
+One "slider change" is what an explorer's callback does: call the view
+function (:func:`bp_lib.widgets.eta_view`, :func:`~bp_lib.widgets.lambda_view`,
+:func:`~bp_lib.widgets.batch_mode_view`), which retrains the network from
+scratch and draws a new figure, then render that figure to PNG with the Agg
+canvas the way the inline backend does (``bbox_inches="tight"``, the figure's
+dpi).  Sending the PNG to the browser is not included.
+
+Each view is called over a grid of slider values that includes both ends of
+every slider, ``--repeats`` times; the script prints the median and the
+maximum wall-clock time per widget (and the median CPU time of the process,
+which a busy machine disturbs less), and the machine's load average, since
+other processes on a shared machine slow every number down.  The target is a
+median under 250 ms.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import statistics
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from bp_lib.widgets import explorers as E  # noqa: E402
+
+TARGET_MS = 250.0
+
+
+def _log_grid(lo, hi, k):
+    return [float(x) for x in np.geomspace(lo, hi, k)]
+
+
+def grids():
+    """Slider values per widget: both ends of every slider plus points between."""
+    return {
+        "eta_explorer": [dict(eta=eta) for eta in _log_grid(*E.ETA_RANGE, 9)],
+        "lambda_explorer": [dict(lam=lam, eta=eta)
+                            for lam in [*_log_grid(*E.LAM_RANGE, 5), 0.0]
+                            for eta in _log_grid(*E.LAM_ETA_RANGE, 3)],
+        "batch_mode_explorer": [dict(eta=eta, batch_size=bs)
+                                for eta in _log_grid(*E.MODE_ETA_RANGE, 4)
+                                for bs in (E.MODE_BATCH_RANGE[0], 10, E.MODE_BATCH_RANGE[1])],
+    }
+
+
+VIEWS = {"eta_explorer": E.eta_view, "lambda_explorer": E.lambda_view,
+         "batch_mode_explorer": E.batch_mode_view}
+
+
+def one_change(view, kwargs):
+    """Wall and CPU seconds of one retrain + redraw."""
+    t0, c0 = time.perf_counter(), time.process_time()
+    result = view(**kwargs)
+    buf = io.BytesIO()
+    result.figure.savefig(buf, format="png", bbox_inches="tight")
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    plt.close(result.figure)
+    if buf.tell() == 0:
+        raise RuntimeError(f"{view.__name__}({kwargs}) rendered an empty PNG")
+    return wall, cpu
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    args = parser.parse_args(argv)
+    print(f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())} "
+          f"({os.cpu_count()} CPUs)")
+    for name, view in VIEWS.items():       # warm up: imports, font cache, data caches
+        one_change(view, grids()[name][0])
+    ok = True
+    for name, grid in grids().items():
+        walls, cpus = [], []
+        for _ in range(args.repeats):
+            for kwargs in grid:
+                wall, cpu = one_change(VIEWS[name], kwargs)
+                walls.append(wall)
+                cpus.append(cpu)
+        med = 1e3 * statistics.median(walls)
+        ok &= med < TARGET_MS
+        print(f"{name:<20} {len(grid):>2} slider settings x {args.repeats}: wall median "
+              f"{med:6.1f} ms, max {1e3 * max(walls):6.1f} ms; CPU median "
+              f"{1e3 * statistics.median(cpus):6.1f} ms  "
+              f"{'ok' if med < TARGET_MS else 'SLOWER THAN'} (target {TARGET_MS:.0f} ms)")
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

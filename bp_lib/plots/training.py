@@ -1,0 +1,241 @@
+"""Figures of training (chapters 5 and 6): λ and decision boundaries, train vs validation
+cost, the three batch modes, learning rates, and what a digits network learned.
+
+Like :mod:`bp_lib.plots.core`, every function draws on given axes (or a new
+figure) and returns what it drew — an ``Axes`` or a ``Figure`` — and never
+calls ``plt.show()``.  Nothing here trains a network: pass networks and
+:class:`bp_lib.History` objects that were trained elsewhere (the chapters, or
+the explorers of :mod:`bp_lib.widgets.explorers`).
+"""
+
+from __future__ import annotations
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .. import _validate as v
+from .core import plot_decision_boundary, plot_history
+
+#: One colour per batch mode, the same in every figure of chapter 6.
+MODE_COLOURS = {"full batch": "#4c72b0", "mini-batch": "#55a868", "single sample": "#c44e52"}
+
+
+def _axes(ax, figsize):
+    if ax is None:
+        _, ax = plt.subplots(figsize=figsize)
+    return ax
+
+
+def mode_name(batch_size):
+    """``None`` → ``"full batch"``, ``1`` → ``"single sample"``, ``k`` → ``"mini-batch"``."""
+    return {None: "full batch", 1: "single sample"}.get(batch_size, "mini-batch")
+
+
+def plot_validation_points(X_val, Y_val, ax):
+    """Validation points as hollow markers (class 0 blue, class 1 red), on top of a boundary."""
+    X_val = v.as_matrix(X_val, "X_val", cols=2, what="(m, 2)")
+    labels = np.argmax(Y_val, axis=1) if Y_val.shape[1] > 1 else (Y_val[:, 0] > 0.5).astype(int)
+    for k, colour in ((0, "#2166ac"), (1, "#b2182b")):
+        pts = X_val[labels == k]
+        ax.scatter(pts[:, 0], pts[:, 1], s=9, facecolors="none", edgecolors=colour,
+                   linewidths=0.6, alpha=0.7)
+    return ax
+
+
+def plot_boundary_grid(nets, X, Y, titles, *, X_val=None, Y_val=None, resolution=80,
+                       ncols=None, size=2.6):
+    """One decision boundary per network, side by side (e.g. one per λ).
+
+    nets : trained 2-input networks; titles : one string per network.
+    Training points filled, validation points (if given) hollow.  Returns the ``Figure``.
+    """
+    nets = list(nets)
+    titles = list(titles)
+    if len(nets) != len(titles) or not nets:
+        raise ValueError(f"pass one title per network; got {len(nets)} networks and "
+                         f"{len(titles)} titles")
+    ncols = len(nets) if ncols is None else v.integer(ncols, "ncols", low=1)
+    nrows = -(-len(nets) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.3),
+                             squeeze=False)
+    for ax, net, title in zip(axes.ravel(), nets, titles):
+        plot_decision_boundary(net, X, Y, ax, resolution=resolution, title=title)
+        if X_val is not None:
+            lims = ax.get_xlim(), ax.get_ylim()
+            plot_validation_points(X_val, Y_val, ax)
+            ax.set_xlim(*lims[0])
+            ax.set_ylim(*lims[1])
+    for ax in axes.ravel()[len(nets):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def plot_train_val(history, ax=None, *, title=None):
+    """Training and validation loss (mean loss, L2 term left out) against epochs.
+
+    Both curves leave the L2 term out so they compare like with like; a gap
+    that opens between them is overfitting.  Returns the ``Axes``.
+    """
+    ax = _axes(ax, (4.5, 3.2))
+    epochs = np.arange(len(history.loss))
+    ax.plot(epochs, history.loss, color="#4c72b0", label="training loss")
+    if history.val_loss:
+        ax.plot(epochs, history.val_loss, color="#dd8452", label="validation loss")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("mean loss (no L2 term)")
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    if title:
+        ax.set_title(title, fontsize=10)
+    return ax
+
+
+def plot_lambda_curve(lams, train_losses, val_losses, ax=None):
+    """Final training and validation loss against λ (symmetric-log λ axis, so λ = 0 fits)."""
+    ax = _axes(ax, (4.5, 3.2))
+    lams = np.asarray(lams, dtype=float)
+    ax.plot(lams, train_losses, "o-", color="#4c72b0", label="training loss")
+    ax.plot(lams, val_losses, "s-", color="#dd8452", label="validation loss")
+    positive = lams[lams > 0]
+    ax.set_xscale("symlog", linthresh=positive.min() if positive.size else 1.0)
+    ax.set_xlabel("λ")
+    ax.set_ylabel("mean loss after training")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_weight_sizes(weights, ax=None, *, ymax=None):
+    r"""The size of each layer's weights, :math:`\lVert W^{(l)}\rVert_F`, as bars (what λ shrinks)."""
+    ax = _axes(ax, (3, 3.2))
+    norms = [float(np.linalg.norm(W)) for W in weights]
+    sup = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+    names = [f"W{f'({l})'.translate(sup)}" for l in range(1, len(weights) + 1)]   # no mathtext: faster
+    ax.bar(names, norms, color="#8172b2")
+    for x, n in enumerate(norms):
+        ax.text(x, n, f"{n:.1f}", ha="center", va="bottom", fontsize=8)
+    ax.set_ylabel("‖W⁽ˡ⁾‖ (Frobenius norm)")
+    if ymax is not None:
+        ax.set_ylim(0, ymax)
+    return ax
+
+
+def plot_cost_curves(histories, ax=None, *, x="epoch", labels=None, ymax=None):
+    """Several cost curves on one log axes (e.g. one per η).
+
+    A diverging run climbs out of the top of the chart: costs above ``ymax``
+    (default: 30 × the largest starting cost) are not drawn, and a ✕ on the
+    top edge marks the epoch where the cost became infinite.  Returns the ``Axes``.
+    """
+    ax = _axes(ax, (5, 3.4))
+    histories = list(histories)
+    labels = labels or [None] * len(histories)
+    if ymax is None:
+        ymax = 30.0 * max(float(h.cost[0]) for h in histories)
+    lowest = ymax
+    for h, label in zip(histories, labels):
+        cost = np.asarray(h.cost, dtype=float)
+        xs = np.arange(len(cost)) if x == "epoch" else np.asarray(h.examples_seen)
+        shown = np.isfinite(cost) & (cost <= ymax) & (cost > 0)
+        text = label or f"η={h.eta:g}"
+        if h.diverged:
+            text += f" (diverged at epoch {h.epochs_run})"
+        line, = ax.plot(xs[shown], cost[shown], label=text)
+        if shown.any():
+            lowest = min(lowest, float(cost[shown].min()))
+        if h.diverged:
+            ax.plot(xs[-1], ymax, "x", ms=9, mew=2, color=line.get_color(), clip_on=False)
+    ax.set_yscale("log")
+    ax.set_ylim(lowest * 0.5, ymax)
+    ax.set_xlabel("epoch" if x == "epoch" else "examples seen")
+    ax.set_ylabel("cost J")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_batch_modes(histories, ax=None, *, labels=None):
+    """Cost against examples seen for full batch, mini-batch and single sample, on one axes.
+
+    ``histories``: :class:`bp_lib.History` objects trained for the same number
+    of epochs, so their x axes (examples seen) end at the same place.
+    """
+    ax = _axes(ax, (5, 3.4))
+    histories = list(histories)
+    labels = labels or [None] * len(histories)
+    for h, label in zip(histories, labels):
+        name = mode_name(h.batch_size)
+        text = label or (name if h.batch_size in (None, 1) else f"mini-batch of {h.batch_size}")
+        text += f" ({h.steps} steps)"
+        plot_history(h, ax, label=text, x="examples", log=False, color=MODE_COLOURS[name],
+                     marker="o", ms=3)
+    ax.set_yscale("log")
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_confusion_matrix(y_true, y_pred, ax=None, *, n_classes=None, title=None):
+    """Counts of (true class, predicted class) as a heat map with the numbers written in.
+
+    ``y_true``, ``y_pred``: class indices ``(m,)``.  Off-diagonal cells are the
+    mistakes.  Returns the ``Axes``.
+    """
+    y_true = np.asarray(y_true, dtype=int)
+    y_pred = np.asarray(y_pred, dtype=int)
+    if y_true.shape != y_pred.shape or y_true.ndim != 1:
+        raise ValueError(f"y_true and y_pred must be 1-D class indices of the same length; got "
+                         f"shapes {y_true.shape} and {y_pred.shape}")
+    K = int(max(y_true.max(), y_pred.max()) + 1) if n_classes is None else int(n_classes)
+    C = np.zeros((K, K), dtype=int)
+    np.add.at(C, (y_true, y_pred), 1)
+    ax = _axes(ax, (4.6, 4.2))
+    shown = np.where(np.eye(K, dtype=bool), 0, C)   # colour the mistakes, not the diagonal
+    ax.imshow(shown, cmap="Reds", vmin=0, vmax=max(1, shown.max()))
+    for i in range(K):
+        for j in range(K):
+            if C[i, j]:
+                ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=8,
+                        color="k" if i != j else "#1b5e20", weight="bold" if i == j else None)
+    ax.set_xticks(range(K))
+    ax.set_yticks(range(K))
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.set_title(title or "confusion matrix (diagonal: correct)", fontsize=10)
+    return ax
+
+
+def confusion_matrix(y_true, y_pred, n_classes):
+    """The counts drawn by :func:`plot_confusion_matrix`: ``C[i, j]`` examples of class i predicted j."""
+    C = np.zeros((n_classes, n_classes), dtype=int)
+    np.add.at(C, (np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)), 1)
+    return C
+
+
+def plot_hidden_units(W, *, image_shape=(8, 8), ncols=8, units=None, size=1.1):
+    r"""Each hidden unit's input weights :math:`W^{(1)}_{j,:}` drawn as an image.
+
+    ``W`` is ``(s_1, n_in)`` with ``n_in`` = the product of ``image_shape``.
+    Red pixels push the unit's :math:`z_j` up, blue ones down; each image has
+    its own symmetric colour scale.  Returns the ``Figure``.
+    """
+    W = v.as_matrix(W, "W")
+    h, w = image_shape
+    if W.shape[1] != h * w:
+        raise ValueError(f"W must have {h * w} columns (one per pixel of a {h}×{w} image); got "
+                         f"shape {W.shape}")
+    units = range(W.shape[0]) if units is None else list(units)
+    units = list(units)
+    nrows = -(-len(units) // ncols)
+    fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.4),
+                             squeeze=False)
+    for ax, j in zip(axes.ravel(), units):
+        img = W[j].reshape(h, w)
+        lim = np.abs(img).max() or 1.0
+        ax.imshow(img, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        ax.set_title(f"unit {j + 1}", fontsize=7)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    for ax in axes.ravel()[len(units):]:
+        ax.axis("off")
+    fig.tight_layout()
+    return fig

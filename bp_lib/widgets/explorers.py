@@ -1,0 +1,382 @@
+r"""Live explorers for chapters 5 and 6: the learning rate η, the L2 strength λ, and the
+three batch modes.
+
+Each explorer is two layers:
+
+* a **view** — a plain function (:func:`eta_view`, :func:`lambda_view`,
+  :func:`batch_mode_view`) that retrains a small network from scratch for
+  the given slider values and returns a :class:`View`: the matplotlib
+  ``Figure`` it drew, the sentence it prints, and the numbers behind both.
+  Tests and the benchmark call these directly, for any value of any slider;
+* a **widget** — :func:`eta_explorer`, :func:`lambda_explorer`,
+  :func:`batch_mode_explorer` — sliders (``continuous_update=False``, so the
+  kernel retrains once per release, not once per pixel of a drag), an HTML
+  line with the printed result, and an ``Output`` that shows the figure with
+  the inline backend.
+
+The problems are kept small so that one slider change — retraining included —
+redraws in a fraction of a second (``benchmarks/bench_widgets.py`` measures it).
+A run whose cost becomes infinite is reported in words (the
+:class:`bp_lib.History`'s ``message``), never as an error or an empty plot.
+
+CSS classes, for a browser test: the η sliders carry ``eta-slider``, the λ
+slider ``lam-slider``, the batch-size slider ``batch-slider``, the printed
+result ``explorer-result``, the figure's ``Output`` ``explorer-plot``.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from .. import _validate as v
+from .. import datasets
+from ..network import Network
+from ..plots.core import plot_decision_boundary
+from ..plots.training import (plot_batch_modes, plot_cost_curves, plot_train_val,
+                              plot_validation_points, plot_weight_sizes)
+from ..training import train
+
+
+@dataclass
+class View:
+    """What a view function drew: the ``figure``, the ``text`` printed under the
+    sliders, and the ``values`` behind them (final costs, epochs run, …)."""
+
+    figure: object
+    text: str
+    values: dict = field(default_factory=dict)
+
+
+def _plain_log_axis(ax):
+    """Label a log y axis with plain numbers and no minor ticks: mathtext tick labels
+    (``10^{-2}``) and dozens of minor ticks are what makes a redraw slow, and they say
+    no more."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
+    ax.yaxis.set_major_locator(LogLocator(base=10, numticks=6))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda y, _: f"{y:g}"))
+    ax.yaxis.set_minor_locator(NullLocator())
+
+
+def _frozen(*arrays):
+    for a in arrays:
+        a.setflags(write=False)
+    return arrays
+
+
+# ====================================================================== η
+#: The η explorer's problem: fit a wiggly curve with a [1, 16, 16, 1] tanh
+#: network and a linear output under the squared error.  The squared error's
+#: gradient grows with the error, so a too-large η really blows up (the cost
+#: reaches infinity); a sigmoid or softmax output with cross-entropy would
+#: only saturate.
+ETA_SIZES = (1, 16, 16, 1)
+ETA_EPOCHS = 200
+ETA_RANGE = (1e-3, 10 ** 1.5)     # the η slider's ends
+
+
+@lru_cache(maxsize=None)
+def eta_data():
+    """40 noisy samples of :math:`y = \\sin(1.5x)` on [−2, 2]: ``X`` (40, 1), ``Y`` (40, 1)."""
+    rng = np.random.default_rng(3)
+    X = np.sort(rng.uniform(-2.0, 2.0, 40))[:, None]
+    Y = np.sin(1.5 * X) + 0.1 * rng.standard_normal(X.shape)
+    return _frozen(X, Y)
+
+
+def eta_run(eta, epochs=ETA_EPOCHS):
+    """Train the η explorer's network (full batch, seed 0) at learning rate ``eta``;
+    return ``(net, history)``."""
+    X, Y = eta_data()
+    net = Network(list(ETA_SIZES), hidden="tanh", output="identity", loss="mse", seed=0)
+    return net, train(net, X, Y, eta=eta, epochs=epochs)
+
+
+def describe_eta_run(history):
+    """One sentence on how a run went: diverged, went up, zig-zagged, or fell."""
+    c0, c = history.cost[0], history.cost[-1]
+    if history.diverged:
+        return f"diverged at epoch {history.epochs_run}: {history.message}"
+    rises = int(np.sum(np.diff(history.cost) > 0))
+    text = f"final cost {c:.4f} after {history.epochs_run} epochs (started at {c0:.4f})"
+    if c > c0:
+        return text + " — the cost went up: η is too large, each step overshoots."
+    if rises > 0.05 * history.epochs_run:
+        return text + (f" — the cost rose in {rises} of {history.epochs_run} epochs: η is "
+                       f"large enough to overshoot and zig-zag.")
+    if c > 0.2 * c0:
+        return text + " — the cost has barely moved: η is too small for this many epochs."
+    return text + " — the cost fell steadily."
+
+
+def eta_view(eta, *, epochs=ETA_EPOCHS):
+    """Retrain at learning rate ``eta`` and draw the cost curve beside the fitted curve.
+
+    Returns a :class:`View`; ``values`` holds ``eta``, ``final_cost``,
+    ``epochs_run``, ``diverged`` and the ``history``.
+    """
+    eta = v.real(eta, "eta", low=0.0, low_inclusive=False)
+    net, history = eta_run(eta, epochs)
+    text = f"η = {eta:.3g}: " + describe_eta_run(history)
+    X, Y = eta_data()
+    fig, (ax_cost, ax_fit) = plt.subplots(1, 2, figsize=(8.4, 3.0))
+    plot_cost_curves([history], ax_cost, ymax=30.0 * history.cost[0])
+    ax_cost.set_xlim(0, epochs)
+    ax_cost.set_title("cost J against epochs", fontsize=10)
+    ax_fit.scatter(X[:, 0], Y[:, 0], s=12, color="k", label="data", zorder=3)
+    if history.diverged:
+        ax_fit.text(0.5, 0.5, f"diverged at epoch {history.epochs_run}:\nthe weights\n"
+                    "became infinite", transform=ax_fit.transAxes, ha="center", va="center",
+                    color="#c44e52", fontsize=11)
+    else:
+        grid = np.linspace(-2.2, 2.2, 120)[:, None]
+        ax_fit.plot(grid[:, 0], net.forward(grid)[:, 0], color="#4c72b0",
+                    label="network after training")
+    ax_fit.set_ylim(-1.8, 1.8)
+    ax_fit.set_title("the fit", fontsize=10)
+    ax_fit.legend(fontsize=8, loc="lower right")
+    _plain_log_axis(ax_cost)
+    fig.subplots_adjust(left=0.08, right=0.98, bottom=0.16, top=0.9, wspace=0.22)
+    values = dict(eta=eta, final_cost=float(history.cost[-1]), epochs_run=history.epochs_run,
+                  diverged=history.diverged, history=history)
+    return View(fig, text, values)
+
+
+def eta_grid(etas=(0.003, 0.03, 0.3, 3.0), *, epochs=ETA_EPOCHS):
+    """The static figure of the η explorer: one cost curve per η on one axes.
+
+    Returns ``(figure, histories)``.
+    """
+    histories = [eta_run(eta, epochs)[1] for eta in etas]
+    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    plot_cost_curves(histories, ax)
+    ax.set_xlim(0, epochs)
+    ax.set_title("the same network and data, four learning rates", fontsize=10)
+    fig.tight_layout()
+    return fig, histories
+
+
+# ====================================================================== λ
+#: The λ explorer's problem: 40 noisy two-moons points and a [2, 30, 30, 1]
+#: tanh network with a sigmoid output — big enough to draw a boundary around
+#: every training point — trained full batch for 300 epochs; 200 fresh
+#: points from the same distribution are the validation set.
+LAM_SIZES = (2, 30, 30, 1)
+LAM_EPOCHS = 300
+LAM_RANGE = (1e-3, 10.0)          # the λ slider's ends
+LAM_ETA_RANGE = (10 ** -1.5, 10 ** 0.5)
+
+
+@lru_cache(maxsize=None)
+def lambda_data():
+    """``X, Y, X_val, Y_val``: 40 training and 200 validation points of noisy two moons."""
+    X, Y = datasets.moons(m=40, noise=0.35, seed=1)
+    X_val, Y_val = datasets.moons(m=200, noise=0.35, seed=2)
+    return _frozen(X, Y, X_val, Y_val)
+
+
+def lambda_run(lam, eta=1.0, epochs=LAM_EPOCHS):
+    """Train the λ explorer's network (full batch, seed 0); return ``(net, history)``
+    with training and validation loss recorded."""
+    X, Y, X_val, Y_val = lambda_data()
+    net = Network(list(LAM_SIZES), hidden="tanh", output="sigmoid", loss="cross_entropy", seed=0)
+    history = train(net, X, Y, eta=eta, lam=lam, epochs=epochs, X_val=X_val, Y_val=Y_val)
+    return net, history
+
+
+def describe_lambda_run(net, history):
+    n = len(lambda_data()[0])
+    if history.diverged:
+        factor = 1.0 - history.eta * history.lam / n
+        return (f"diverged at epoch {history.epochs_run}: {history.message} (The weight-decay "
+                f"factor 1 − ηλ/n = {factor:.2f} per step: below −1 it flips and grows the "
+                f"weights instead of shrinking them.)")
+    norm = float(np.sqrt(sum(np.sum(W * W) for W in net.weights)))
+    return (f"after {history.epochs_run} epochs: training loss {history.loss[-1]:.3f}, "
+            f"validation loss {history.val_loss[-1]:.3f}, weight size ‖W‖ = {norm:.2f}")
+
+
+def lambda_view(lam, eta=1.0, *, epochs=LAM_EPOCHS, resolution=60):
+    """Retrain with L2 strength ``lam`` and learning rate ``eta``; draw the decision
+    boundary, training vs validation loss, and each layer's weight size.
+
+    Returns a :class:`View`; ``values`` holds ``lam``, ``eta``, ``train_loss``,
+    ``val_loss``, ``weight_norm``, ``diverged`` and the ``history``.
+    """
+    lam = v.real(lam, "lam", low=0.0)
+    eta = v.real(eta, "eta", low=0.0, low_inclusive=False)
+    net, history = lambda_run(lam, eta, epochs)
+    X, Y, X_val, Y_val = lambda_data()
+    text = f"λ = {lam:.3g}, η = {eta:.3g}: " + describe_lambda_run(net, history)
+    fig, (ax_b, ax_c, ax_w) = plt.subplots(1, 3, figsize=(10.2, 3.1),
+                                           gridspec_kw={"width_ratios": [1.0, 1.35, 0.8]})
+    if history.diverged:
+        for ax in (ax_b, ax_w):
+            ax.text(0.5, 0.5, f"diverged at\nepoch {history.epochs_run}", ha="center",
+                    va="center", color="#c44e52", fontsize=11, transform=ax.transAxes)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        plot_cost_curves([history], ax_c)
+        ax_c.set_title("cost J (diverged)", fontsize=10)
+        weight_norm = float("inf")
+    else:
+        plot_decision_boundary(net, X, Y, ax_b, resolution=resolution,
+                               title="boundary (hollow: validation)")
+        lims = ax_b.get_xlim(), ax_b.get_ylim()
+        plot_validation_points(X_val, Y_val, ax_b)
+        ax_b.set_xlim(*lims[0])
+        ax_b.set_ylim(*lims[1])
+        plot_train_val(history, ax_c, title="loss without the L2 term")
+        ax_c.set_ylim(2e-3, 5.0)
+        plot_weight_sizes(net.weights, ax_w, ymax=16.0)
+        ax_w.set_title("weight sizes", fontsize=10)
+        weight_norm = float(np.sqrt(sum(np.sum(W * W) for W in net.weights)))
+    _plain_log_axis(ax_c)
+    fig.subplots_adjust(left=0.02, right=0.99, bottom=0.16, top=0.9, wspace=0.3)
+    values = dict(lam=lam, eta=eta, diverged=history.diverged, history=history,
+                  train_loss=history.loss[-1] if not history.diverged else float("inf"),
+                  val_loss=history.val_loss[-1] if not history.diverged else float("inf"),
+                  weight_norm=weight_norm)
+    return View(fig, text, values)
+
+
+# ============================================================= batch modes
+#: The batch-mode explorer's problem: 100 two-moons points, a [2, 8, 1]
+#: tanh network with a sigmoid output, 20 epochs in each mode (so every mode
+#: sees the same 2000 examples).
+MODE_SIZES = (2, 8, 1)
+MODE_EPOCHS = 20
+MODE_ETA_RANGE = (1e-2, 10.0)
+MODE_BATCH_RANGE = (2, 50)
+
+
+@lru_cache(maxsize=None)
+def batch_mode_data():
+    """``X, Y``: 100 two-moons points with noise 0.2."""
+    return _frozen(*datasets.moons(m=100, noise=0.2, seed=0))
+
+
+def batch_mode_runs(eta=0.5, batch_size=10, epochs=MODE_EPOCHS):
+    """Train the same initial network in the three modes; return the three histories
+    (full batch, mini-batch of ``batch_size``, single sample) and their times in seconds."""
+    import time
+
+    X, Y = batch_mode_data()
+    histories, seconds = [], []
+    for bs in (None, batch_size, 1):
+        net = Network(list(MODE_SIZES), hidden="tanh", output="sigmoid", loss="cross_entropy",
+                      seed=0)
+        t0 = time.perf_counter()
+        histories.append(train(net, X, Y, eta=eta, epochs=epochs, batch_size=bs, seed=0))
+        seconds.append(time.perf_counter() - t0)
+    return histories, seconds
+
+
+def batch_mode_view(eta=0.5, batch_size=10, *, epochs=MODE_EPOCHS):
+    """Retrain in the three modes at an equal number of examples seen and draw cost
+    against examples seen, and the time each mode took.
+
+    Returns a :class:`View`; ``values`` holds ``final_costs`` (full, mini, single),
+    ``steps``, ``seconds`` and the ``histories``.
+    """
+    eta = v.real(eta, "eta", low=0.0, low_inclusive=False)
+    n = len(batch_mode_data()[0])
+    batch_size = v.integer(batch_size, "batch_size", low=1)
+    if batch_size > n:
+        raise ValueError(f"batch_size must be at most {n}; got {batch_size}")
+    histories, seconds = batch_mode_runs(eta, batch_size, epochs)
+    fig, (ax, ax_t) = plt.subplots(1, 2, figsize=(8.6, 3.1),
+                                   gridspec_kw={"width_ratios": [1.8, 1.0]})
+    plot_batch_modes(histories, ax)
+    ax.set_title(f"η = {eta:.3g}, the same {epochs * n} examples seen", fontsize=10)
+    names = ["full\nbatch", f"mini-batch\nof {batch_size}", "single\nsample"]
+    colours = ["#4c72b0", "#55a868", "#c44e52"]
+    ax_t.bar(names, [1e3 * s / epochs for s in seconds], color=colours)
+    ax_t.set_ylabel("milliseconds per epoch")
+    ax_t.set_title("time (this machine, this run)", fontsize=10)
+    ax_t.tick_params(axis="x", labelsize=8)
+    _plain_log_axis(ax)
+    fig.subplots_adjust(left=0.08, right=0.99, bottom=0.2, top=0.9, wspace=0.3)
+    parts = []
+    for label, h in zip(("full batch", f"mini-batch of {batch_size}", "single sample"),
+                        histories):
+        if h.diverged:
+            parts.append(f"{label}: diverged at epoch {h.epochs_run}")
+        else:
+            parts.append(f"{label}: cost {h.cost[-1]:.3f} ({h.steps} steps)")
+    text = f"η = {eta:.3g}, after {epochs * n} examples — " + "; ".join(parts)
+    if any(h.diverged for h in histories):
+        text += ". " + next(h.message for h in histories if h.diverged)
+    values = dict(eta=eta, batch_size=batch_size, histories=histories, seconds=seconds,
+                  final_costs=[float(h.cost[-1]) for h in histories],
+                  steps=[h.steps for h in histories],
+                  diverged=[h.diverged for h in histories])
+    return View(fig, text, values)
+
+
+# ================================================================ widgets
+def _explorer(sliders, view_fn):
+    """Sliders + printed result + plot, redrawn by ``view_fn(**values)`` on every change."""
+    import ipywidgets as widgets
+    from IPython.display import clear_output
+
+    result = widgets.HTML(layout=widgets.Layout(min_height="2.5em"))
+    result.add_class("explorer-result")
+    out = widgets.Output()
+    out.add_class("explorer-plot")
+
+    def redraw(change=None):
+        with out:
+            clear_output(wait=True)
+            view = view_fn(**{name: s.value for name, s in sliders.items()})
+            result.value = f"<b>{html.escape(view.text)}</b>"
+            plt.show()
+            plt.close(view.figure)
+
+    for s in sliders.values():
+        s.observe(redraw, names="value")
+    redraw()
+    box = widgets.VBox([widgets.HBox(list(sliders.values())), result, out])
+    return box
+
+
+def _log_slider(value, lo, hi, description, css):
+    import ipywidgets as widgets
+
+    s = widgets.FloatLogSlider(value=value, base=10, min=float(np.log10(lo)),
+                               max=float(np.log10(hi)), step=0.1, description=description,
+                               continuous_update=False, readout_format=".3g",
+                               style={"description_width": "2em"},
+                               layout=widgets.Layout(width="330px"))
+    s.add_class(css)
+    return s
+
+
+def eta_explorer(eta=0.3):
+    """A log-scale η slider that retrains the curve-fitting network (:func:`eta_view`)."""
+    return _explorer({"eta": _log_slider(eta, *ETA_RANGE, "η", "eta-slider")}, eta_view)
+
+
+def lambda_explorer(lam=0.01, eta=1.0):
+    """λ and η sliders that retrain the two-moons network (:func:`lambda_view`)."""
+    sliders = {"lam": _log_slider(lam, *LAM_RANGE, "λ", "lam-slider"),
+               "eta": _log_slider(eta, *LAM_ETA_RANGE, "η", "eta-slider")}
+    return _explorer(sliders, lambda lam, eta: lambda_view(lam, eta))
+
+
+def batch_mode_explorer(eta=0.5, batch_size=10):
+    """η and mini-batch-size sliders that retrain the three modes (:func:`batch_mode_view`)."""
+    import ipywidgets as widgets
+
+    size = widgets.IntSlider(value=batch_size, min=MODE_BATCH_RANGE[0], max=MODE_BATCH_RANGE[1],
+                             description="batch", continuous_update=False,
+                             style={"description_width": "3em"},
+                             layout=widgets.Layout(width="330px"))
+    size.add_class("batch-slider")
+    sliders = {"eta": _log_slider(eta, *MODE_ETA_RANGE, "η", "eta-slider"), "batch_size": size}
+    return _explorer(sliders, lambda eta, batch_size: batch_mode_view(eta, batch_size))
