@@ -1,0 +1,128 @@
+"""Full-batch gradient of a 64-32-10 network on all 1797 digits, float64: bp_lib vs peers.
+
+    python benchmarks/bench_gradients.py [--repeats 200]
+
+Every implementation gets the same weights and data and must produce the same
+gradients (checked first, to 1e-10 relative).  Timings are interleaved — one
+call of each, round after round — so a busy machine slows all of them alike,
+and reported as medians and ratios of medians.
+
+* scikit-learn: ``MLPClassifier._backprop`` (its private backprop routine,
+  called on preallocated buffers exactly as its own solvers do), logistic
+  hidden layer, softmax output, log-loss, ``alpha`` = λ (both scale the
+  penalty as λ/(2n)·‖W‖²).
+* PyTorch (only when installed): ``loss.backward()`` on float64 CPU tensors,
+  the forward pass included, as autograd needs it.
+* bp_lib: ``Network._backprop`` (forward + backward, no input validation), and
+  the public ``Network.gradients`` (with validation) for reference.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+
+import numpy as np
+
+import bp_lib
+from bp_lib.datasets import load_digits
+
+LAM = 0.5
+
+
+def make_bp_lib(X, Y):
+    net = bp_lib.Network([64, 32, 10], hidden="sigmoid", output="softmax",
+                         loss="softmax_cross_entropy", seed=0)
+    return net, (lambda: net._backprop(X, Y, LAM)), (lambda: net.gradients(X, Y, LAM))
+
+
+def make_sklearn(net, X, Y):
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    clf = MLPClassifier(hidden_layer_sizes=(32,), activation="logistic", alpha=LAM,
+                        max_iter=1, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, Y.argmax(axis=1))
+    clf.coefs_ = [W.T.copy() for W in net.weights]          # sklearn keeps (in, out)
+    clf.intercepts_ = [b.copy() for b in net.biases]
+    n = X.shape[0]
+    sizes = [64, 32, 10]
+    activations = [X] + [np.empty((n, s)) for s in sizes[1:]]
+    deltas = [np.empty_like(a) for a in activations[1:]]
+    coef_grads = [np.empty((a, b)) for a, b in zip(sizes[:-1], sizes[1:])]
+    intercept_grads = [np.empty(b) for b in sizes[1:]]
+
+    def run():
+        clf._backprop(X, Y, None, activations, deltas, coef_grads, intercept_grads)
+        return [g.T for g in coef_grads], intercept_grads
+    return run
+
+
+def make_torch(net, X, Y):
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    Xt, labels = torch.from_numpy(X), torch.from_numpy(Y.argmax(axis=1))
+    Ws = [torch.tensor(W, requires_grad=True) for W in net.weights]
+    bs = [torch.tensor(b, requires_grad=True) for b in net.biases]
+    n = X.shape[0]
+
+    def run():
+        for p in Ws + bs:
+            p.grad = None
+        h = torch.sigmoid(Xt @ Ws[0].T + bs[0])
+        logits = h @ Ws[1].T + bs[1]
+        loss = torch.nn.functional.cross_entropy(logits, labels) \
+            + LAM / (2 * n) * sum((W * W).sum() for W in Ws)
+        loss.backward()
+        return [W.grad.numpy() for W in Ws], [b.grad.numpy() for b in bs]
+    return run, torch.__version__, torch.get_num_threads()
+
+
+def same(a, b):
+    return all(np.allclose(x, y, rtol=1e-10, atol=1e-13) for x, y in zip(a[0] + a[1], b[0] + b[1]))
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--repeats", type=int, default=200)
+    args = parser.parse_args()
+    X, Y = load_digits()
+    net, bp_internal, bp_public = make_bp_lib(X, Y)
+    ref = net.gradients(X, Y, LAM)
+    contenders = {"bp_lib": lambda: (lambda t: (t.dW, t.db))(bp_internal()),
+                  "bp_lib (validated)": bp_public,
+                  "scikit-learn": make_sklearn(net, X, Y)}
+    torch_info = make_torch(net, X, Y)
+    if torch_info:
+        contenders[f"PyTorch {torch_info[1]} autograd"] = torch_info[0]
+    for name, run in contenders.items():
+        if not same(ref, run()):
+            raise SystemExit(f"{name} gives different gradients: the comparison is void")
+    times = {name: [] for name in contenders}
+    for _ in range(args.repeats):
+        for name, run in contenders.items():
+            t0 = time.perf_counter()
+            run()
+            times[name].append(time.perf_counter() - t0)
+    med = {name: statistics.median(t) for name, t in times.items()}
+    print(f"full-batch gradient, 64-32-10 sigmoid/softmax, 1797 digits, float64, "
+          f"{args.repeats} interleaved rounds, numpy {np.__version__}"
+          + (f", torch threads {torch_info[2]}" if torch_info else ", PyTorch not installed"))
+    base = med["bp_lib"]
+    for name, m in med.items():
+        print(f"  {name:<28} median {m * 1e3:7.3f} ms   {m / base:5.2f}× bp_lib")
+    print(f"scikit-learn / bp_lib = {med['scikit-learn'] / base:.2f} (target ≥ 2)")
+    if torch_info:
+        torch_name = [n for n in med if n.startswith("PyTorch")][0]
+        print(f"PyTorch / bp_lib = {med[torch_name] / base:.2f} (target ≥ 1)")
+
+
+if __name__ == "__main__":
+    main()
