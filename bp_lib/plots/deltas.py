@@ -159,7 +159,7 @@ def plot_trace_heatmaps(trace, Y=None, ax=None, *, shown=None, highlight=(), rea
         if key not in blocks:
             continue
         row, l = key
-        visible = shown is None or key in shown or (row == "y" and ("delta", L) in shown)
+        visible = shown is None or key in shown or row == "y"      # the targets are data
         M = blocks[key]
         if visible:
             scale = max(float(np.max(np.abs(M))), 1e-300)

@@ -115,6 +115,39 @@ def stepper_figure(net, X, Y, step, trace=None):
     return fig
 
 
+def stepper_grid(net, X, Y, steps=None, *, columns=2):
+    """The stepper's static version: a grid of a few steps, each with its equation as title.
+
+    ``steps`` defaults to four telling moments: the last forward step, the
+    output δ, the first and the last backward step.  Returns the ``Figure``.
+    """
+    L = net.n_layers
+    if steps is None:
+        steps = sorted({L, L + 1, min(L + 2, 2 * L), 2 * L})
+    steps = [v.integer(k, "steps[i]", low=0, high=2 * L) for k in steps]
+    if not steps:
+        raise ValueError("steps must name at least one step")
+    columns = v.integer(columns, "columns", low=1)
+    trace = net.backprop(X, Y)
+    m = trace.activations[0].shape[0]
+    inch = 0.2
+    data_w = sum(max(n, 3) + 2 for n in net.sizes + [net.sizes[-1]]) + 1
+    data_h = 3 * (m + 3.2) + 1
+    rows = -(-len(steps) // columns)
+    columns = min(columns, len(steps))
+    fig, axes = plt.subplots(rows, columns, figsize=(columns * inch * data_w,
+                                                     rows * (inch * data_h + 0.7)), squeeze=False)
+    for ax in axes.flat[len(steps):]:
+        ax.axis("off")
+    for ax, step in zip(axes.flat, steps):
+        phase, layer, eq, _ = describe_step(net, step)
+        shown, highlight, read = _shown_and_frames(L, step)
+        plot_trace_heatmaps(trace, Y, ax=ax, shown=shown, highlight=highlight, read=read)
+        ax.set_title(f"step {step} ({phase}): {eq}", fontsize=10, loc="left")
+    fig.tight_layout()
+    return fig
+
+
 def delta_stepper(net, X, Y, step=0):
     """The interactive stepper: a slider (with Play, Prev and Next) over :func:`stepper_figure`.
 
