@@ -124,8 +124,8 @@ def plot_cost_curves(histories, ax=None, *, x="epoch", labels=None, ymax=None):
     """Several cost curves on one log axes (e.g. one per η).
 
     A diverging run climbs out of the top of the chart: costs above ``ymax``
-    (default: 30 × the largest starting cost) are not drawn, and a ✕ on the
-    top edge marks the epoch where the cost became infinite.  Returns the ``Axes``.
+    (default: 30 × the largest starting cost) are drawn along the top edge,
+    and a ✕ there marks the epoch where the cost became infinite.  Returns the ``Axes``.
     """
     ax = _axes(ax, (5, 3.4))
     histories = list(histories)
@@ -136,11 +136,12 @@ def plot_cost_curves(histories, ax=None, *, x="epoch", labels=None, ymax=None):
     for h, label in zip(histories, labels):
         cost = np.asarray(h.cost, dtype=float)
         xs = np.arange(len(cost)) if x == "epoch" else np.asarray(h.examples_seen)
-        shown = np.isfinite(cost) & (cost <= ymax) & (cost > 0)
+        shown = np.isfinite(cost) & (cost > 0)
         text = label or f"η={h.eta:g}"
         if h.diverged:
             text += f" (diverged at epoch {h.epochs_run})"
-        line, = ax.plot(xs[shown], cost[shown], label=text)
+        # Off the chart is drawn along its top edge, so a climb stays visible.
+        line, = ax.plot(xs[shown], np.minimum(cost[shown], ymax), label=text)
         if shown.any():
             lowest = min(lowest, float(cost[shown].min()))
         if h.diverged:
@@ -168,7 +169,7 @@ def plot_batch_modes(histories, ax=None, *, labels=None):
         text += f" ({h.steps} steps)"
         plot_history(h, ax, label=text, x="examples", log=False, color=MODE_COLOURS[name],
                      marker="o", ms=3)
-    ax.set_yscale("log")
+    ax.set_ylim(bottom=0)
     ax.legend(fontsize=8)
     return ax
 

@@ -77,7 +77,8 @@ def _frozen(*arrays):
 #: only saturate.
 ETA_SIZES = (1, 16, 16, 1)
 ETA_EPOCHS = 200
-ETA_RANGE = (1e-3, 10 ** 1.5)     # the η slider's ends
+ETA_RANGE = (1e-4, 10 ** 1.5)     # the η slider's ends
+ETA_GOOD = 0.3                    # a learning rate that works well here (the default)
 
 
 @lru_cache(maxsize=None)
@@ -97,20 +98,27 @@ def eta_run(eta, epochs=ETA_EPOCHS):
     return net, train(net, X, Y, eta=eta, epochs=epochs)
 
 
+@lru_cache(maxsize=None)
+def _best_eta_cost(epochs):
+    return float(eta_run(ETA_GOOD, epochs)[1].cost[-1])
+
+
 def describe_eta_run(history):
-    """One sentence on how a run went: diverged, went up, zig-zagged, or fell."""
+    """One sentence on how a run went: diverged, went up, zig-zagged, too slow, or good."""
     c0, c = history.cost[0], history.cost[-1]
     if history.diverged:
         return f"diverged at epoch {history.epochs_run}: {history.message}"
     rises = int(np.sum(np.diff(history.cost) > 0))
+    best = _best_eta_cost(history.epochs_run)
     text = f"final cost {c:.4f} after {history.epochs_run} epochs (started at {c0:.4f})"
     if c > c0:
         return text + " — the cost went up: η is too large, each step overshoots."
     if rises > 0.05 * history.epochs_run:
         return text + (f" — the cost rose in {rises} of {history.epochs_run} epochs: η is "
                        f"large enough to overshoot and zig-zag.")
-    if c > 0.2 * c0:
-        return text + " — the cost has barely moved: η is too small for this many epochs."
+    if c > 3 * best:
+        return text + (f" — still far above the {best:.4f} that η = {ETA_GOOD:g} reaches: η is "
+                       f"too small for this many epochs.")
     return text + " — the cost fell steadily."
 
 
@@ -168,7 +176,7 @@ def eta_grid(etas=(0.003, 0.03, 0.3, 3.0), *, epochs=ETA_EPOCHS):
 #: points from the same distribution are the validation set.
 LAM_SIZES = (2, 30, 30, 1)
 LAM_EPOCHS = 300
-LAM_RANGE = (1e-3, 10.0)          # the λ slider's ends
+LAM_RANGE = (1e-3, 100.0)         # the λ slider's ends
 LAM_ETA_RANGE = (10 ** -1.5, 10 ** 0.5)
 
 
@@ -216,6 +224,7 @@ def lambda_view(lam, eta=1.0, *, epochs=LAM_EPOCHS, resolution=60):
     fig, (ax_b, ax_c, ax_w) = plt.subplots(1, 3, figsize=(10.2, 3.1),
                                            gridspec_kw={"width_ratios": [1.0, 1.35, 0.8]})
     if history.diverged:
+        ax_b.set_title(f"λ = {lam:.3g}, η = {eta:.3g}", fontsize=10)
         for ax in (ax_b, ax_w):
             ax.text(0.5, 0.5, f"diverged at\nepoch {history.epochs_run}", ha="center",
                     va="center", color="#c44e52", fontsize=11, transform=ax.transAxes)
@@ -226,7 +235,7 @@ def lambda_view(lam, eta=1.0, *, epochs=LAM_EPOCHS, resolution=60):
         weight_norm = float("inf")
     else:
         plot_decision_boundary(net, X, Y, ax_b, resolution=resolution,
-                               title="boundary (hollow: validation)")
+                               title=f"λ = {lam:.3g}, η = {eta:.3g} (hollow: validation)")
         lims = ax_b.get_xlim(), ax_b.get_ylim()
         plot_validation_points(X_val, Y_val, ax_b)
         ax_b.set_xlim(*lims[0])
@@ -300,7 +309,6 @@ def batch_mode_view(eta=0.5, batch_size=10, *, epochs=MODE_EPOCHS):
     ax_t.set_ylabel("milliseconds per epoch")
     ax_t.set_title("time (this machine, this run)", fontsize=10)
     ax_t.tick_params(axis="x", labelsize=8)
-    _plain_log_axis(ax)
     fig.subplots_adjust(left=0.08, right=0.99, bottom=0.2, top=0.9, wspace=0.3)
     parts = []
     for label, h in zip(("full batch", f"mini-batch of {batch_size}", "single sample"),
