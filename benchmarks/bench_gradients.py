@@ -4,7 +4,7 @@
 
 Every implementation gets the same weights and data and must produce the same
 gradients (checked first, to 1e-10 relative).  Timings are interleaved — one
-call of each, round after round — so a busy machine slows all of them alike,
+call of each, round after round, in a rotating order — so a busy machine slows all of them alike,
 and reported as medians and ratios of medians.
 
 * scikit-learn: ``MLPClassifier._backprop`` (its private backprop routine,
@@ -106,8 +106,11 @@ def main():
         if not same(ref, run()):
             raise SystemExit(f"{name} gives different gradients: the comparison is void")
     times = {name: [] for name in contenders}
-    for _ in range(args.repeats):
-        for name, run in contenders.items():
+    names = list(contenders)
+    for r in range(args.repeats):
+        # interleaved, and the order rotates each round, so no contender always runs first
+        for name in names[r % len(names):] + names[:r % len(names)]:
+            run = contenders[name]
             t0 = time.perf_counter()
             run()
             times[name].append(time.perf_counter() - t0)

@@ -169,7 +169,8 @@ class Network:
         A = X
         L = self.n_layers
         for l, (W, b) in enumerate(zip(self.weights, self.biases), start=1):
-            Z = A @ W.T + b
+            Z = A @ W.T
+            Z += b
             A = _act.ACTIVATIONS[self.output if l == L else self.hidden].f(Z)
             zs.append(Z)
             activations.append(A)
@@ -199,12 +200,14 @@ class Network:
         hidden = _act.ACTIVATIONS[self.hidden]
         for l in range(L - 1, -1, -1):            # weight layer l+1 of the math
             deltas[l] = delta
-            dW[l] = delta.T @ activations[l] / m  # = layer_gradients, without re-checking
+            dW[l] = delta.T @ activations[l]      # = layer_gradients, without re-checking
+            dW[l] /= m
             db[l] = delta.sum(axis=0) / m
             if lam:
-                dW[l] = dW[l] + _reg.l2_gradient(self.weights[l], lam, m)
-            if l > 0:
-                delta = hidden.backward(zs[l - 1], activations[l], delta @ self.weights[l])
+                dW[l] += _reg.l2_gradient(self.weights[l], lam, m)
+            if l > 0:                             # hidden_delta, in place on a fresh array
+                delta = hidden.backward.inplace(delta @ self.weights[l], zs[l - 1],
+                                                activations[l])
         return BackpropTrace(zs, activations, deltas, dW, db)
 
     # --------------------------------------------------------------- checks
