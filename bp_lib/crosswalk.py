@@ -46,6 +46,8 @@ DOCUMENTS = {
     "003": dict(layer_offset=1, penalty="2m", convention="column, bias unit in Θ"),
     "004": dict(layer_offset=1, penalty="2", convention="column"),
     "course": dict(layer_offset=0, penalty="2m", convention="column math, rows in code"),
+    # torch.optim.SGD(weight_decay=wd) adds wd·W to the gradient: the gradient of wd/2 ΣW².
+    "pytorch": dict(layer_offset=0, penalty="2", convention="rows, weight (out, in)"),
 }
 
 
@@ -271,7 +273,8 @@ def convert_lambda(lam, m, frm="course", to="004"):
 
     The course and 003 write :math:`\frac{\lambda}{2m}\sum W^2`, 004 writes
     :math:`\frac{\lambda}{2}\sum W^2` (no 1/m), so
-    ``convert_lambda(lam, m, "course", "004") == lam / m`` and back.
+    ``convert_lambda(lam, m, "course", "004") == lam / m`` and back.  ``"pytorch"`` is the
+    ``weight_decay`` of ``torch.optim.SGD`` on a mean loss, scaled like 004.
     """
     lam = v.real(lam, "lam", low=0.0)
     m = v.integer(m, "m", low=1)

@@ -81,11 +81,21 @@ def stale(solution_path):
     return None
 
 
+def apply_slide_metadata(nb):
+    """Give every cell its slide type from the notebook's structure (see tools/slides.py)."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("slides", Path(__file__).with_name("slides.py"))
+    slides = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(slides)
+    return slides.apply_slide_metadata(nb)
+
+
 def build(solution_path, execute_solution=True):
     t0 = time.perf_counter()
     nb = nbformat.read(solution_path, as_version=4)
     if execute_solution:
         execute(nb, solution_path)
+        apply_slide_metadata(nb)
         nbformat.write(nb, solution_path)
     learner = execute(learner_copy(nb), CHAPTERS / solution_path.name)
     nbformat.write(learner, CHAPTERS / solution_path.name)
