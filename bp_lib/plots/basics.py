@@ -195,26 +195,29 @@ def _check_grid(w1, w2, J):
 
 
 def plot_cost_contours(w1, w2, J, ax=None, *, labels=("$w_1$", "$w_2$"), levels=20,
-                       mark=None, title=None, colorbar=True):
+                       mark=None, title=None, colorbar=True, show_min=True):
     """Filled contours of a cost over two parameters, lowest grid point starred.
 
     w1, w2 : the 1-D grids; J : ``(len(w2), len(w1))`` from :func:`cost_on_grid`.
     mark : optional ``(w1, w2)`` point to mark with a cross (e.g. the initial weights).
+    show_min : star the lowest grid point (turn off when the minimum lies on the edge).
     Returns the ``Axes``.
     """
     w1, w2, J = _check_grid(w1, w2, J)
     ax = _axes(ax, (4.2, 3.6))
     filled = ax.contourf(w1, w2, J, levels=levels, cmap="viridis")
     ax.contour(w1, w2, J, levels=levels, colors="k", linewidths=0.3, alpha=0.5)
-    i, j = np.unravel_index(np.argmin(J), J.shape)
-    ax.plot(w1[j], w2[i], marker="*", color="white", markersize=13, markeredgecolor="k",
-            label=f"lowest on grid: J = {J[i, j]:.3g}")
+    if show_min:
+        i, j = np.unravel_index(np.argmin(J), J.shape)
+        ax.plot(w1[j], w2[i], marker="*", color="white", markersize=13, markeredgecolor="k",
+                label=f"lowest on grid: J = {J[i, j]:.3g}")
     if mark is not None:
         ax.plot(mark[0], mark[1], marker="X", color="#dd8452", markersize=9,
                 markeredgecolor="k", label="marked point")
     ax.set_xlabel(labels[0])
     ax.set_ylabel(labels[1])
-    ax.legend(fontsize=8, loc="upper right", framealpha=0.9)
+    if show_min or mark is not None:
+        ax.legend(fontsize=8, loc="upper right", framealpha=0.9)
     if colorbar:
         ax.figure.colorbar(filled, ax=ax, label="cost J")
     if title:
