@@ -62,6 +62,8 @@ def build_site(source="solutions", out=None, prefixes=()):
         nb = slides.freeze_widgets(copy.deepcopy(nb))
         resources = {"metadata": {"name": pages[i][1]}, "site_nav": _nav(pages, i)}
         body, _ = exporter.from_notebook_node(nb, resources=resources)
+        body, missing = slides.rewrite_notebook_links(body, {q.stem for q in paths}, ".html")
+        slides._warn_missing(p.name, missing)
         (out / pages[i][0]).write_text(body, encoding="utf-8")
 
     which = "solutions (complete)" if folder.name == "solutions" else \
@@ -91,7 +93,7 @@ def main(argv=None):
     print(f"built a site of {len(paths)} page(s) from {args.source}/ into {out} in "
           f"{time.perf_counter() - t0:.1f} s ({slides.folder_size(out) / 1e6:.1f} MB); "
           f"open {out / 'index.html'}")
-    return 0
+    return 1 if slides.report_offline(out) else 0
 
 
 if __name__ == "__main__":

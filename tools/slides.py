@@ -30,9 +30,11 @@ from __future__ import annotations
 import argparse
 import copy
 import html
+import re
 import shutil
 import sys
 import time
+from html.parser import HTMLParser
 from pathlib import Path
 
 import nbformat
@@ -156,6 +158,13 @@ MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFon
 """
 
 _REVEAL_TEMPLATE = "{%- extends 'index.html.j2' -%}" + _COMMON_BLOCKS + r"""
+{%- block html_head_css -%}
+<style type="text/css">
+/* the course's code lines run to ~100 characters: fit them on a 960-px slide */
+:root { --jp-code-font-size: 15px; }
+.reveal pre, .reveal code { font-size: 15px; }
+</style>
+{%- endblock html_head_css -%}
 {% block footer_js %}
 <script src="{{ reveal_url_prefix }}/dist/reveal.js"></script>
 <script src="{{ reveal_url_prefix }}/plugin/notes/notes.js"></script>
@@ -265,6 +274,143 @@ def freeze_widgets(nb, live_hint="an interactive widget: run the notebook in Jup
     return nb
 
 
+# ---------------------------------------------------------------------- links
+_NOTEBOOK_LINK = re.compile(r'<a\s+href="([^"#:/?]+)\.ipynb(#[^"]*)?"([^>]*)>(.*?)</a>', re.S)
+
+
+def rewrite_notebook_links(body, available, suffix):
+    """Point links between notebooks (``03_output_delta.ipynb#…``) at the rendered pages.
+
+    ``available``: the stems rendered in this build; a link to one becomes
+    ``<stem><suffix>#…``.  A link to a notebook that is not part of the build would be a
+    dead link, so it becomes plain text.  Returns ``(body, missing_stems)``.
+    """
+    missing = []
+
+    def repl(match):
+        stem, fragment, rest, text = match.group(1), match.group(2) or "", match.group(3), match.group(4)
+        if stem in available:
+            return f'<a href="{stem}{suffix}{fragment}"{rest}>{text}</a>'
+        missing.append(stem)
+        return f'<span title="{html.escape(stem)}.ipynb is not part of this build">{text}</span>'
+
+    return _NOTEBOOK_LINK.sub(repl, body), sorted(set(missing))
+
+
+def _warn_missing(name, missing):
+    if missing:
+        print(f"warning: {name} links to notebooks not in this build, shown as plain text: "
+              f"{', '.join(m + '.ipynb' for m in missing)}", file=sys.stderr)
+
+
+# ------------------------------------------------------------- offline check
+class _Refs(HTMLParser):
+    """Every (tag, attribute, URL) of href/src attributes, and every element id."""
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.refs, self.ids = [], set()
+
+    def handle_starttag(self, tag, attrs):
+        for name, value in attrs:
+            if name == "id" and value:
+                self.ids.add(value)
+            if name in ("href", "src") and value is not None:
+                self.refs.append((tag, name, value))
+
+
+_CSS_URL = re.compile(r"url\(\s*['\"]?([^'\")]+?)['\"]?\s*\)")
+_STYLE_BLOCK = re.compile(r"<style[^>]*>(.*?)</style>", re.S | re.I)
+
+
+def _local_target(base, url, root):
+    """The file a relative URL points at, or a reason why it is not a local file."""
+    if url.startswith(("http://", "https://", "//")):
+        return None, "needs the network"
+    if ":" in url.split("/", 1)[0] or url.startswith("/"):
+        return None, "is not a relative path"
+    path = (base / url.split("#", 1)[0].split("?", 1)[0]).resolve()
+    if root not in path.parents and path != root:
+        return None, "points outside the folder"
+    if not path.is_file():
+        return None, "does not exist"
+    return path, None
+
+
+def offline_problems(folder, start="index.html"):
+    """Follow every link from ``start``: return ``(problems, pages_reached)``.
+
+    A problem is an ``href``/``src`` (or a CSS ``url()``) that needs the network, leaves
+    the folder or names a missing file, or an ``#anchor`` that is not on its page.  Links
+    a reader may click to an outside page (``<a href="https://…">``) are allowed: nothing
+    needs them to display the page.
+    """
+    root = Path(folder).resolve()
+    problems, reached, todo, css_seen = [], set(), [root / start], set()
+    while todo:
+        page = todo.pop()
+        if page in reached:
+            continue
+        reached.add(page)
+        name = page.relative_to(root).as_posix()
+        if not page.is_file():
+            problems.append(f"{name}: missing")
+            continue
+        text = page.read_text(encoding="utf-8")
+        parser = _Refs()
+        parser.feed(text)
+        for tag, attr, url in parser.refs:
+            if url.startswith(("data:", "mailto:", "javascript:")):
+                continue
+            if url.startswith("#"):
+                if url[1:] and not url.startswith("#/") and url[1:] not in parser.ids:
+                    problems.append(f"{name}: <{tag} {attr}=\"{url}\"> has no such id on the page")
+                continue
+            if tag == "a" and url.startswith(("http://", "https://")):
+                continue
+            target, why = _local_target(page.parent, url, root)
+            if why:
+                problems.append(f"{name}: <{tag} {attr}=\"{url[:80]}\"> {why}")
+            elif target.suffix == ".html":
+                todo.append(target)
+            elif target.suffix == ".css":
+                css_seen.add(target)
+        for block in _STYLE_BLOCK.findall(text):
+            for url in _CSS_URL.findall(block):
+                if not url.startswith("data:") and not url.startswith("#"):
+                    _, why = _local_target(page.parent, url, root)
+                    if why:
+                        problems.append(f"{name}: inline style url({url[:80]}) {why}")
+    checked = set()
+    while css_seen - checked:
+        css = (css_seen - checked).pop()
+        checked.add(css)
+        text = re.sub(r"/\*.*?\*/", "", css.read_text(encoding="utf-8"), flags=re.S)
+        for url in _CSS_URL.findall(text):
+            if url.startswith("data:"):
+                continue
+            target, why = _local_target(css.parent, url, root)
+            if why:
+                problems.append(f"{css.relative_to(root).as_posix()}: url({url[:80]}) {why}")
+            elif target.suffix == ".css":
+                css_seen.add(target)
+    return problems, {p.relative_to(root).as_posix() for p in reached}
+
+
+def report_offline(out):
+    """Print the offline check of a built folder; returns the number of problems."""
+    problems, reached = offline_problems(out)
+    unreached = sorted(p.name for p in Path(out).glob("*.html")
+                       if p.name not in reached)
+    for p in problems:
+        print(f"offline check: {p}", file=sys.stderr)
+    for p in unreached:
+        print(f"offline check: {p} is not linked from index.html", file=sys.stderr)
+    if not problems and not unreached:
+        print(f"offline check: {len(reached)} pages, every link and file resolves locally")
+    return len(problems) + len(unreached)
+
+
 # ---------------------------------------------------------------------- decks
 def notebook_title(nb, fallback):
     for cell in nb.cells:
@@ -285,14 +431,19 @@ def select(folder, prefixes=()):
     return paths
 
 
-def build_deck(path, out, exporter=None):
-    """Write ``out/<name>.slides.html`` for one notebook (not executed); returns its path."""
+def build_deck(path, out, exporter=None, available=None):
+    """Write ``out/<name>.slides.html`` for one notebook (not executed); returns its path.
+
+    ``available``: stems of the other decks of the build, for links between them.
+    """
     exporter = exporter or offline_exporter("slides")
     nb = nbformat.read(path, as_version=4)
     nb = freeze_widgets(apply_slide_metadata(copy.deepcopy(nb)),
                         "an interactive widget: present the notebook with RISE in JupyterLab "
                         "to use it")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
+    body, missing = rewrite_notebook_links(body, available or {path.stem}, ".slides.html")
+    _warn_missing(path.name, missing)
     target = Path(out) / f"{path.stem}.slides.html"
     target.write_text(body, encoding="utf-8")
     return target
@@ -308,7 +459,7 @@ def build_decks(source="solutions", out=None, prefixes=()):
     exporter = offline_exporter("slides")
     rows = []
     for p in paths:
-        target = build_deck(p, out, exporter)
+        target = build_deck(p, out, exporter, {q.stem for q in paths})
         title = notebook_title(nbformat.read(p, as_version=4), p.stem)
         rows.append(f'<li><a href="{html.escape(target.name)}">{html.escape(title)}</a> '
                     f'<small>({html.escape(p.name)})</small></li>')
@@ -339,7 +490,7 @@ def main(argv=None):
     print(f"built {len(paths)} deck(s) from {args.source}/ into {out} in "
           f"{time.perf_counter() - t0:.1f} s ({folder_size(out) / 1e6:.1f} MB); "
           f"open {out / 'index.html'}")
-    return 0
+    return 1 if report_offline(out) else 0
 
 
 if __name__ == "__main__":

@@ -1,0 +1,112 @@
+"""The static site (tools/build_site.py): built from the stored notebooks, browsed offline.
+
+The site is rendered from the already-executed notebooks in ``solutions/`` (no kernel is
+started), then every link is followed from ``index.html``: each ``href``/``src`` must
+resolve to a file inside the site, nothing may need the network, every chapter page must
+be reachable, and the pages must carry their math and figures.  (That MathJax really
+typesets from the local copy in a browser with the network blocked is checked on a slide
+deck in tests/test_slides.py: the decks and the site share the same ``_static/mathjax``.)
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import shutil
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+TOOLS = ROOT / "tools"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, TOOLS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+slides = _load("slides")
+build_site = _load("build_site")
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    out, paths = build_site.build_site("solutions", out)
+    return out, paths
+
+
+def test_every_link_resolves_inside_the_site(site):
+    out, paths = site
+    problems, reached = slides.offline_problems(out)
+    assert problems == []
+    pages = {p.name for p in out.glob("*.html")}
+    assert pages == reached & pages, f"not linked from index.html: {sorted(pages - reached)}"
+    assert {f"{p.stem}.html" for p in paths} <= reached
+
+
+def test_no_page_needs_the_network(site):
+    out, _ = site
+    for page in out.glob("*.html"):
+        text = page.read_text(encoding="utf-8")
+        # script, stylesheet, image, frame: all local (links in prose may point outside)
+        for tag, url in re.findall(r'<(script|link|img|iframe|source)\b[^>]*?\b(?:src|href)="([^"]*)"',
+                                   text):
+            assert not url.startswith(("http:", "https:", "//")), f"{page.name}: <{tag}> {url}"
+        assert "cdn.jsdelivr" not in text and "cdnjs.cloudflare" not in text and "unpkg.com" not in text
+
+
+def test_pages_carry_math_figures_and_navigation(site):
+    out, paths = site
+    index = (out / "index.html").read_text(encoding="utf-8")
+    for p in paths:
+        assert f'href="{p.stem}.html"' in index
+        page = (out / f"{p.stem}.html").read_text(encoding="utf-8")
+        assert 'src="_static/mathjax/MathJax.js?config=' in page, p.name
+        assert 'class="course-nav"' in page and 'href="index.html"' in page, p.name
+        has_math = any(c.cell_type == "markdown" and "$" in c.source
+                       for c in nbformat.read(p, as_version=4).cells)
+        if has_math:  # the TeX reaches the page for MathJax to typeset
+            assert re.search(r"\$[^$]+\$", page), f"{p.name}: no TeX left in the page"
+    assert (out / "_static" / "mathjax" / "MathJax.js").is_file()
+    appendix = (out / "A_appendix.html").read_text(encoding="utf-8")
+    assert appendix.count('src="data:image/png;base64,') >= 2   # its two figures, embedded
+    assert r"\delta^{(L)} = a^{(L)} - y" in appendix
+
+
+def test_links_between_notebooks_point_at_pages():
+    body = ('<a href="03_output_delta.ipynb">ch 3</a> '
+            '<a href="04_hidden_delta.ipynb#The-recursion">ch 4</a> '
+            '<a href="09_missing.ipynb">gone</a>')
+    out, missing = slides.rewrite_notebook_links(body, {"03_output_delta", "04_hidden_delta"},
+                                                 ".html")
+    assert '<a href="03_output_delta.html">ch 3</a>' in out
+    assert '<a href="04_hidden_delta.html#The-recursion">ch 4</a>' in out
+    assert "09_missing" not in out.replace('title="09_missing.ipynb', "") and ">gone</span>" in out
+    assert missing == ["09_missing"]
+
+
+def test_offline_check_finds_what_would_break(tmp_path):
+    (tmp_path / "index.html").write_text(
+        '<link rel="stylesheet" href="a.css"><script src="https://cdn.example/x.js"></script>'
+        '<img src="nope.png"><a href="#gone">x</a><a href="https://example.org">fine</a>')
+    (tmp_path / "a.css").write_text("/* url(comment.png) */ .f { src: url(font.woff) }")
+    problems, _ = slides.offline_problems(tmp_path)
+    assert len(problems) == 4, problems
+    assert any("needs the network" in p for p in problems)
+    assert any("nope.png" in p for p in problems)
+    assert any("#gone" in p for p in problems)
+    assert any("font.woff" in p for p in problems)
+
+
+def test_site_from_the_learners_copies(tmp_path):
+    out, paths = build_site.build_site("chapters", tmp_path, prefixes=("A",))
+    assert [p.name for p in paths] == ["A_appendix.ipynb"]
+    assert "learners&#x27; copies" in (out / "index.html").read_text(encoding="utf-8")
+    assert slides.offline_problems(out)[0] == []

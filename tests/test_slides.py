@@ -1,0 +1,161 @@
+"""Slides (tools/slides.py): slide types from a notebook's structure, and offline HTML decks.
+
+The decks are built from the stored notebooks (no execution) and checked like the site:
+every ``href``/``src`` resolves inside the build folder and nothing needs the network.  If
+Debian's Chromium is installed, one slide is opened with every non-loopback request blocked,
+its math must be typeset by the local MathJax and the deck must advance; the screenshot is
+saved to ``test-artifacts/screenshots/slide.png``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = Path("/usr/bin/chromium")
+SCREENSHOT = ROOT / "test-artifacts" / "screenshots" / "slide.png"
+
+
+def _load(name):
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault(name, module)
+    spec.loader.exec_module(module)
+    return sys.modules[name]
+
+
+slides = _load("slides")
+
+
+def notebook(*cells):
+    nb = nbformat.v4.new_notebook()
+    for kind, source, *meta in cells:
+        cell = (nbformat.v4.new_markdown_cell if kind == "md" else nbformat.v4.new_code_cell)(source)
+        if meta:
+            cell.metadata["slideshow"] = {"slide_type": meta[0]}
+        nb.cells.append(cell)
+    return nb
+
+
+# ------------------------------------------------------------- slide metadata
+def test_slide_types_follow_the_headings():
+    nb = notebook(("md", "# Chapter"), ("code", "import numpy"), ("md", "## Section\ntext"),
+                  ("code", "x = 1"), ("md", "### Step"), ("md", "more words"),
+                  ("md", "speaker hint", "notes"), ("code", "secret = 2", "skip"),
+                  ("md", "#no-space is not a heading"))
+    assert slides.slide_types(nb) == ["slide", "-", "slide", "-", "subslide", "-", "notes",
+                                      "skip", "-"]
+
+
+def test_a_full_slide_continues_on_a_subslide():
+    long_code = "\n".join(f"x{i} = {i}" for i in range(slides.SLIDE_BUDGET))
+    nb = notebook(("md", "## Section"), ("code", long_code), ("md", "After the long cell."),
+                  ("code", "y = 1"))
+    assert slides.slide_types(nb) == ["slide", "-", "subslide", "-"]
+
+
+def test_apply_slide_metadata_is_idempotent_and_checks_its_input():
+    nb = notebook(("md", "# A"), ("code", "1"), ("md", "### B"))
+    once = slides.apply_slide_metadata(nb)
+    types = [c.metadata.slideshow.slide_type for c in once.cells]
+    twice = slides.apply_slide_metadata(once)
+    assert [c.metadata.slideshow.slide_type for c in twice.cells] == types == ["slide", "-",
+                                                                                "subslide"]
+    with pytest.raises(TypeError, match="nb must be a notebook"):
+        slides.apply_slide_metadata(["not", "a", "notebook"])
+
+
+def test_the_built_appendix_carries_slide_metadata():
+    """tools/build_notebooks.py writes the slide types into the solution and the learner copy."""
+    for folder in ("solutions", "chapters"):
+        nb = nbformat.read(ROOT / folder / "A_appendix.ipynb", as_version=4)
+        have = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
+        assert have == slides.slide_types(nb), f"{folder}: run tools/build_notebooks.py A"
+
+
+def test_widgets_are_frozen_to_their_last_picture():
+    nb = notebook(("code", "interact(...)"))
+    nb.metadata["widgets"] = {slides.WIDGET_STATE: {"state": {
+        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_out"]}},
+        "out": {"model_name": "OutputModel", "state": {"outputs": [
+            {"output_type": "display_data", "data": {"image/png": "iVBOR", "text/plain": "fig"},
+             "metadata": {}}]}},
+    }}}
+    nb.cells[0].outputs = [nbformat.v4.new_output(
+        "display_data", {slides.WIDGET_VIEW: {"model_id": "box", "version_major": 2,
+                                              "version_minor": 0}, "text/plain": "VBox()"})]
+    frozen = slides.freeze_widgets(nb)
+    kinds = [sorted(o.data) for o in frozen.cells[0].outputs]
+    assert kinds == [["image/png", "text/plain"], ["text/html", "text/plain"]]
+    assert "widgets" not in frozen.metadata
+
+
+# ------------------------------------------------------------------ the decks
+@pytest.fixture(scope="module")
+def decks(tmp_path_factory):
+    out = tmp_path_factory.mktemp("slides")
+    return slides.build_decks("solutions", out)
+
+
+def test_decks_open_offline(decks):
+    out, paths = decks
+    problems, reached = slides.offline_problems(out)
+    assert problems == []
+    assert {f"{p.stem}.slides.html" for p in paths} <= reached
+    for p in paths:
+        deck = (out / f"{p.stem}.slides.html").read_text(encoding="utf-8")
+        assert '<script src="_static/reveal.js/dist/reveal.js"></script>' in deck
+        assert 'src="_static/mathjax/MathJax.js?config=' in deck
+        assert "unpkg.com" not in deck and "cdnjs.cloudflare" not in deck   # nbconvert's CDNs
+        assert deck.count("<section") >= 2, f"{p.name}: fewer than two slides"
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: the screenshot of a "
+                    "slide needs Debian's chromium (apt-get install chromium)")
+def test_a_slide_renders_offline_in_chromium(decks):
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    out, _ = decks
+    deck = out / "A_appendix.slides.html"
+    outside, failed = [], []
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync"])
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 800})
+
+            def only_loopback(route):
+                url = route.request.url
+                host = url.split("/")[2].split(":")[0] if "://" in url else ""
+                if url.startswith(("file:", "data:", "about:")) or host in ("127.0.0.1",
+                                                                           "localhost", "[::1]"):
+                    route.continue_()
+                else:
+                    outside.append(url)
+                    route.abort()
+
+            page.route("**/*", only_loopback)
+            page.on("requestfailed",
+                    lambda r: failed.append(r.url) if not r.url.startswith("about:") else None)
+            page.goto(deck.as_uri() + "#/1")
+            page.wait_for_function("window.Reveal && Reveal.isReady() && window.MathJax && "
+                                   "MathJax.isReady && MathJax.Hub.queue.pending === 0",
+                                   timeout=30000)
+            typeset = page.evaluate(
+                "Reveal.getCurrentSlide().querySelectorAll('.MathJax, .MathJax_Display').length")
+            before = page.evaluate("Reveal.getIndices().h")
+            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(SCREENSHOT))
+            page.keyboard.press("ArrowRight")
+            page.wait_for_function(f"Reveal.getIndices().h !== {before} || "
+                                   f"Reveal.getIndices().v > 0", timeout=10000)
+        finally:
+            browser.close()
+    assert outside == [], f"the deck asked for {outside}"
+    assert failed == [], f"missing local files: {failed}"
+    assert typeset > 0, "no math typeset on the slide"
