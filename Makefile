@@ -23,6 +23,16 @@ notebooks: $(VENV)/.dev
 bench: $(VENV)/.dev
 	$(PY) benchmarks/bench_gradients.py
 
+# Lecturing (docs/lecturing.md): offline HTML slide decks and a static site of the course,
+# rendered from the stored notebooks; FROM=chapters renders the learners' copies instead.
+FROM ?= solutions
+.PHONY: slides site
+slides: $(VENV)/.dev
+	$(PY) tools/slides.py --from $(FROM)
+
+site: $(VENV)/.dev
+	$(PY) tools/build_site.py --from $(FROM)
+
 setup: $(VENV)/.learner
 setup-dev: $(VENV)/.dev
 
