@@ -18,8 +18,8 @@ from bp_lib.exercises import check, get
 from bp_lib.exercises.ch04 import BACKWARD_PASS_M, BACKWARD_PASS_SIZES
 from bp_lib.plots import (count_work_backward, count_work_path_by_path, delta_sizes,
                           plot_delta_flow, plot_delta_sizes, plot_trace_heatmaps, plot_work_counts)
-from bp_lib.widgets import delta_stepper, stepper_figure
-from bp_lib.widgets.stepper import describe_step, n_steps
+from bp_lib.widgets import delta_stepper, stepper_figure, stepper_grid
+from bp_lib.widgets.stepper import describe_step, n_steps, stepper_png
 
 CH34 = ("output_delta_mse", "output_delta_sigmoid_ce", "output_delta_softmax_ce",
         "last_layer_gradients", "hidden_delta", "backward_pass")
@@ -355,6 +355,21 @@ def test_stepper_figure_every_step(net, name):
         plt.close(fig)
     L = net.n_layers
     assert previous == 1 + 3 * L + 1            # everything at the last step, Y included
+
+
+def test_stepper_png_and_grid():
+    net = NETS[0][0]
+    X, Y = _batch(net)
+    for step in (0, n_steps(net) - 1):
+        png = stepper_png(net, X, Y, step)
+        assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 5000
+    assert not plt.get_fignums()
+    fig = stepper_grid(net, X, Y)
+    titles = [ax.get_title(loc="left") for ax in fig.axes]
+    assert len(titles) == 4 and all(t.startswith("step ") for t in titles)
+    assert len(stepper_grid(net, X, Y, steps=[0, 1, 2], columns=2).axes) == 4   # one blank
+    with pytest.raises(ValueError):
+        stepper_grid(net, X, Y, steps=[])
 
 
 def test_stepper_equations():

@@ -103,6 +103,7 @@ def plot_delta_flow(net, X, Y, ax=None, *, example=0, title=None):
 
 # ------------------------------------------------------------------ z, a, δ as heat maps
 _ROWS = ("z", "a", "delta")
+_SUPERSCRIPTS = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
 
 
 def heatmap_layout(sizes, m, gap=2.0):
@@ -179,11 +180,13 @@ def plot_trace_heatmaps(trace, Y=None, ax=None, *, shown=None, highlight=(), rea
         if key in highlight:
             colour, lw = _HIGHLIGHT, 2.8
         ax.add_patch(Rectangle((x0, y0), w, h, fill=False, edgecolor=colour, lw=lw, zorder=4))
-        name = {"z": f"$Z^{{({l})}}$", "a": f"$A^{{({l})}}$", "delta": f"$\\Delta^{{({l})}}$",
-                "y": "$Y$"}[row]
+        # plain Unicode superscripts, not mathtext: parsing a dozen TeX labels per redraw
+        # would cost the stepper most of its time
+        sup = str(l).translate(_SUPERSCRIPTS)
+        name = {"z": f"Z⁽{sup}⁾", "a": f"A⁽{sup}⁾", "delta": f"Δ⁽{sup}⁾", "y": "Y"}[row]
         if row == "a" and l == 0:
-            name = "$A^{(0)} = X$"
-        ax.text(x0 + w / 2, y0 - 0.3, name, ha="center", va="bottom", fontsize=9)
+            name = "A⁽⁰⁾ = X"
+        ax.text(x0 + w / 2, y0 - 0.3, name, ha="center", va="bottom", fontsize=10)
     xmax = max(x0 + w for (x0, _, w, _) in layout.values())
     ymax = max(y0 + h for (_, y0, _, h) in layout.values())
     ax.set_xlim(-0.5, xmax + 0.5)

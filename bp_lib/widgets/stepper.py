@@ -16,6 +16,8 @@ So there are :func:`n_steps` ``= 2L + 1`` steps, numbered from 0.
 
 from __future__ import annotations
 
+import io
+
 import matplotlib.pyplot as plt
 
 from .. import _validate as v
@@ -148,6 +150,21 @@ def stepper_grid(net, X, Y, steps=None, *, columns=2):
     return fig
 
 
+def stepper_png(net, X, Y, step, trace=None, dpi=100):
+    """Step ``step`` rendered to PNG bytes (what the widget shows); the figure is closed.
+
+    The figure has fixed margins, so it is rendered once, without the second
+    layout pass of ``bbox_inches="tight"`` that the inline backend would add.
+    """
+    fig = stepper_figure(net, X, Y, step, trace=trace)
+    try:
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", dpi=dpi)
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
 def delta_stepper(net, X, Y, step=0):
     """The interactive stepper: a slider (with Play, Prev and Next) over :func:`stepper_figure`.
 
@@ -157,7 +174,7 @@ def delta_stepper(net, X, Y, step=0):
     notebook cell end with it).
     """
     import ipywidgets as widgets
-    from IPython.display import clear_output, display
+    from IPython.display import Image, clear_output, display
 
     trace = net.backprop(X, Y)
     last = n_steps(net) - 1
@@ -173,9 +190,7 @@ def delta_stepper(net, X, Y, step=0):
     def draw(change=None):
         with out:
             clear_output(wait=True)
-            fig = stepper_figure(net, X, Y, slider.value, trace=trace)
-            display(fig)
-            plt.close(fig)
+            display(Image(stepper_png(net, X, Y, slider.value, trace=trace)))
 
     prev_button.on_click(lambda _: setattr(slider, "value", max(slider.value - 1, 0)))
     next_button.on_click(lambda _: setattr(slider, "value", min(slider.value + 1, last)))
