@@ -32,7 +32,9 @@ def sigmoid(Z):
     relative precision).  Computed in place on one new array: on a batch of
     digits this is about twice as fast as SciPy's ``expit``.
     """
-    T = np.negative(np.asarray(Z, dtype=np.float64))
+    Z = np.asarray(Z, dtype=np.float64)
+    T = np.empty_like(Z)              # a 0-d array for a scalar z, so out= works too
+    np.negative(Z, out=T)
     np.minimum(T, 709.0, out=T)
     np.exp(T, out=T)
     T += 1.0

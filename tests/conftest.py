@@ -6,11 +6,12 @@ the sanitizer file is resolved from the project root so pytest works from any fo
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import matplotlib
 
+# Only this process: setting MPLBACKEND in the environment instead would leak into the
+# notebook kernels nbval starts and turn their inline figures off.
 matplotlib.use("Agg")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -22,4 +23,3 @@ def pytest_configure(config):
         value = getattr(opt, name, None)
         if value and not Path(value).is_absolute() and not Path(value).exists():
             setattr(opt, name, str(ROOT / value))
-    os.environ.setdefault("MPLBACKEND", "Agg")

@@ -236,6 +236,7 @@ def test_naive_numpy_softmax_fails_the_stable_exercise():
         return float(np.mean(-np.sum(Y * np.log(E / E.sum(axis=1, keepdims=True)), axis=1)))
     result = check("softmax_cross_entropy_from_logits", naive)
     assert not result and "NaN or infinity" in result.message
+    assert result.mistake == "naive_softmax_overflow", result.message
 
 
 def test_sign_flip_and_stub_are_reported():

@@ -156,7 +156,8 @@ register(Exercise(
                 "or log-sum-exp written with exp(Z) directly gives inf or NaN (or log(0)). Subtract each "
                 "row's maximum c first: log Σ e^z = c + log Σ e^(z − c).",
                 raises=r"OverflowError|FloatingPointError|overflow|math range error|"
-                       r"math domain error|division by zero"),
+                       r"math domain error|division by zero",
+                nonfinite=True),
         Mistake("one_over_m_missing", _ONE_OVER_M_MISSING,
                 lambda Z, Y: float(np.sum(losses.softmax_cross_entropy_from_logits(Z, Y)))),
         Mistake("one_over_m_doubled", _ONE_OVER_M_DOUBLED,

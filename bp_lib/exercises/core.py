@@ -34,13 +34,16 @@ class Mistake:
     named.  A mistake that makes the learner's code *raise* on non-square
     shapes (a missing transpose in a matrix product usually does) is
     recognised instead by ``raises``, a regular expression searched in the
-    exception's ``"TypeName: message"``.
+    exception's ``"TypeName: message"``.  A mistake whose symptom is an
+    overflow (a naive softmax, a log of 0) sets ``nonfinite=True``: an answer
+    with NaN or infinity where the reference is finite is then named.
     """
 
     name: str
     hint: str
     wrong: Callable | None = None
     raises: str | None = None
+    nonfinite: bool = False     # named when the answer has NaN/inf and the reference has none
 
 
 @dataclass(frozen=True)
@@ -220,6 +223,11 @@ def evaluate(exercise: Exercise, outputs_for, seed):
         problem = compare(expected, value, exercise.rtol, exercise.atol)
         if problem is None:
             continue
+        if _has_nonfinite(value) and not _has_nonfinite(expected):
+            for mistake in exercise.mistakes:
+                if mistake.nonfinite:
+                    return _fail(exercise, f"{problem}.\nLikely mistake — {mistake.hint}",
+                                 mistake.name)
         for mistake in exercise.mistakes:
             if mistake.wrong is None:
                 continue
@@ -248,6 +256,17 @@ GENERIC_ERROR_MISTAKES = (
             "row form of Wᵀδ is δ @ W: a W where Wᵀ belongs (or the reverse) shows up here.",
             raises=r"(matmul|not aligned|could not be broadcast|operands could not)"),
 )
+
+
+def _has_nonfinite(x):
+    """True when x (an array, a number, or nested lists/tuples of them) holds NaN or inf."""
+    try:
+        if isinstance(x, (tuple, list)):
+            return any(_has_nonfinite(e) for e in x)
+        arr = np.asarray(x)
+        return np.issubdtype(arr.dtype, np.number) and not np.all(np.isfinite(arr))
+    except Exception:
+        return False
 
 
 def _shape_text(a):
