@@ -224,6 +224,6 @@ def test_digits_result_of_chapter_6():
     X_train, X_test, Y_train, Y_test = datasets.train_test_split(X, Y, test_size=0.25, seed=0)
     net = bp_lib.Network([64, 32, 10], hidden="sigmoid", output="softmax",
                          loss="softmax_cross_entropy", seed=0)
-    h = bp_lib.train(net, X_train, Y_train, eta=1.0, lam=0.1, epochs=30, batch_size=16, seed=0)
+    h = bp_lib.train(net, X_train, Y_train, eta=0.2, lam=0.3, epochs=50, batch_size=10, seed=0)
     assert not h.diverged
     assert net.accuracy(X_test, Y_test) >= 0.97

@@ -194,8 +194,10 @@ def plot_confusion_matrix(y_true, y_pred, ax=None, *, n_classes=None, title=None
     for i in range(K):
         for j in range(K):
             if C[i, j]:
+                dark = i != j and shown[i, j] > 0.6 * shown.max()
                 ax.text(j, i, str(C[i, j]), ha="center", va="center", fontsize=8,
-                        color="k" if i != j else "#1b5e20", weight="bold" if i == j else None)
+                        color="#1b5e20" if i == j else ("w" if dark else "k"),
+                        weight="bold" if i == j else None)
     ax.set_xticks(range(K))
     ax.set_yticks(range(K))
     ax.set_xlabel("predicted class")

@@ -155,8 +155,9 @@ def eta_view(eta, *, epochs=ETA_EPOCHS):
     return View(fig, text, values)
 
 
-def eta_grid(etas=(0.003, 0.03, 0.3, 3.0), *, epochs=ETA_EPOCHS):
-    """The static figure of the η explorer: one cost curve per η on one axes.
+def eta_grid(etas=(0.003, 0.3, 0.5, 3.0), *, epochs=ETA_EPOCHS):
+    """The static figure of the η explorer: one cost curve per η on one axes — by default
+    too small, good, too large (zig-zag) and divergent.
 
     Returns ``(figure, histories)``.
     """
@@ -164,7 +165,7 @@ def eta_grid(etas=(0.003, 0.03, 0.3, 3.0), *, epochs=ETA_EPOCHS):
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     plot_cost_curves(histories, ax)
     ax.set_xlim(0, epochs)
-    ax.set_title("the same network and data, four learning rates", fontsize=10)
+    ax.set_title(f"the same network and data, {len(etas)} learning rates", fontsize=10)
     fig.tight_layout()
     return fig, histories
 
