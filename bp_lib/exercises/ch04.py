@@ -105,6 +105,8 @@ register(Exercise(
                 "z ⊙ (1 − z) applies the shortcut a ⊙ (1 − a) to z. The function receives Z, "
                 "so compute a = σ(Z) first (or call the sigmoid's derivative).",
                 lambda d, W, Z: (d @ W) * Z * (1 - Z)),
+        # No ``wrong=`` here: on these non-square shapes a W where Wᵀ belongs cannot be
+        # multiplied at all, so the mistake shows itself as numpy's matmul error.
         Mistake("W_not_transposed",
                 "W⁽ˡ⁺¹⁾ stands where its transpose belongs (or the reverse). Column form: "
                 "δ⁽ˡ⁾ = (W⁽ˡ⁺¹⁾)ᵀ δ⁽ˡ⁺¹⁾ ⊙ σ'(z⁽ˡ⁾); with examples as rows the transpose moves "
