@@ -95,10 +95,14 @@ def test_links_between_notebooks_point_at_pages():
 def test_offline_check_finds_what_would_break(tmp_path):
     (tmp_path / "index.html").write_text(
         '<link rel="stylesheet" href="a.css"><script src="https://cdn.example/x.js"></script>'
-        '<img src="nope.png"><a href="#gone">x</a><a href="https://example.org">fine</a>')
+        '<img src="nope.png"><a href="#gone">x</a><a href="https://example.org">fine</a>'
+        '<a href="p.html#here">ok</a><a href="p.html#elsewhere">not there</a>')
+    (tmp_path / "p.html").write_text('<h1 id="here">p</h1>')
     (tmp_path / "a.css").write_text("/* url(comment.png) */ .f { src: url(font.woff) }")
-    problems, _ = slides.offline_problems(tmp_path)
-    assert len(problems) == 4, problems
+    problems, reached = slides.offline_problems(tmp_path)
+    assert reached == {"index.html", "p.html"}
+    assert len(problems) == 5, problems
+    assert any("p.html#elsewhere" in p for p in problems)
     assert any("needs the network" in p for p in problems)
     assert any("nope.png" in p for p in problems)
     assert any("#gone" in p for p in problems)

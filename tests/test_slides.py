@@ -70,12 +70,20 @@ def test_apply_slide_metadata_is_idempotent_and_checks_its_input():
         slides.apply_slide_metadata(["not", "a", "notebook"])
 
 
-def test_the_built_appendix_carries_slide_metadata():
-    """tools/build_notebooks.py writes the slide types into the solution and the learner copy."""
-    for folder in ("solutions", "chapters"):
-        nb = nbformat.read(ROOT / folder / "A_appendix.ipynb", as_version=4)
-        have = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
-        assert have == slides.slide_types(nb), f"{folder}: run tools/build_notebooks.py A"
+def _stored_types(nb):
+    return [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "solutions").glob("*.ipynb")))
+def test_every_chapter_carries_slide_metadata(name):
+    """tools/build_notebooks.py writes the slide types into the solution and its learner copy
+    (the learner copy keeps the solution's types: RISE shows both alike)."""
+    solution = nbformat.read(ROOT / "solutions" / name, as_version=4)
+    assert _stored_types(solution) == slides.slide_types(solution), \
+        f"solutions/{name} has no (or stale) slide metadata: run `make notebooks`"
+    chapter = nbformat.read(ROOT / "chapters" / name, as_version=4)
+    assert _stored_types(chapter) == _stored_types(solution), \
+        f"chapters/{name}: run `make notebooks`"
 
 
 def test_widgets_are_frozen_to_their_last_picture():

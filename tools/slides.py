@@ -347,6 +347,7 @@ def offline_problems(folder, start="index.html"):
     """
     root = Path(folder).resolve()
     problems, reached, todo, css_seen = [], set(), [root / start], set()
+    ids, anchors = {}, []          # ids per page; (page, target, fragment) to check at the end
     while todo:
         page = todo.pop()
         if page in reached:
@@ -359,6 +360,7 @@ def offline_problems(folder, start="index.html"):
         text = page.read_text(encoding="utf-8")
         parser = _Refs()
         parser.feed(text)
+        ids[page] = parser.ids
         for tag, attr, url in parser.refs:
             if url.startswith(("data:", "mailto:", "javascript:")):
                 continue
@@ -373,6 +375,9 @@ def offline_problems(folder, start="index.html"):
                 problems.append(f"{name}: <{tag} {attr}=\"{url[:80]}\"> {why}")
             elif target.suffix == ".html":
                 todo.append(target)
+                fragment = url.split("#", 1)[1] if "#" in url else ""
+                if fragment and not fragment.startswith("/"):
+                    anchors.append((name, target, fragment))
             elif target.suffix == ".css":
                 css_seen.add(target)
         for block in _STYLE_BLOCK.findall(text):
@@ -381,6 +386,9 @@ def offline_problems(folder, start="index.html"):
                     _, why = _local_target(page.parent, url, root)
                     if why:
                         problems.append(f"{name}: inline style url({url[:80]}) {why}")
+    for name, target, fragment in anchors:
+        if fragment not in ids.get(target, set()):
+            problems.append(f"{name}: link to {target.name}#{fragment}: no such id there")
     checked = set()
     while css_seen - checked:
         css = (css_seen - checked).pop()
