@@ -1,0 +1,150 @@
+"""The grader's code that runs *inside* a learner's kernel.
+
+The grader does not import this module in the kernel (the learner could have
+patched ``bp_lib`` there); it writes this file's text next to the inputs and
+runs it with ``exec`` in a namespace of its own, after the learner's cells.
+So it uses only the standard library and numpy.
+
+It reads the argument tuples the grader drew (a pickle written by the grader),
+calls the learner's functions — looked up by exercise id in the notebook's
+globals — on copies of them, each call under a time limit, and writes what
+came back as JSON.  JSON, not pickle, on the way back: the answers are made by
+code the grader does not trust, and unpickling can run code.  The verdict is
+reached in the grader's process (:func:`bp_lib.exercises.evaluate`), never here.
+"""
+
+import base64
+import copy
+import json
+import os
+import pickle
+import signal
+import traceback
+
+import numpy as np
+
+MAX_ARRAY_BYTES = 16 * 2 ** 20      # larger answers are described, not copied
+MAX_ITEMS = 1000                    # longest tuple/list copied item by item
+MAX_DEPTH = 8
+
+NOT_IMPLEMENTED = ("not implemented yet — replace `raise NotImplementedError()` with "
+                   "your code, run that cell, then this one.")
+
+
+class _CallTimeout(BaseException):
+    """Raised by the alarm; a BaseException so `except Exception` in learner code can't eat it."""
+
+
+def encode(x, depth=0):
+    """A JSON-safe description of an answer: numbers and numeric arrays exactly, the rest by type."""
+    if depth > MAX_DEPTH:
+        return {"opaque": "object nested too deeply"}
+    t = type(x)
+    if x is None:
+        return {"none": True}
+    if t is bool or t is np.bool_:
+        return {"bool": bool(x)}
+    if t is int or isinstance(x, np.integer):
+        return {"int": int(x)}
+    if t is float or isinstance(x, np.floating):
+        return {"float": float(x)}
+    if isinstance(x, np.ndarray):
+        x = x.view(np.ndarray)
+        if x.dtype.kind in "biufc" and not x.dtype.fields and x.nbytes <= MAX_ARRAY_BYTES:
+            data = np.ascontiguousarray(x)
+            return {"array": base64.b64encode(data.tobytes()).decode("ascii"),
+                    "dtype": data.dtype.str, "shape": list(data.shape)}
+        return {"placeholder": str(x.dtype), "shape": list(x.shape)}
+    if t is tuple or t is list:
+        if len(x) > MAX_ITEMS:
+            return {"opaque": f"{t.__name__} of {len(x)} items"}
+        return {"seq": t.__name__, "items": [encode(e, depth + 1) for e in x]}
+    return {"opaque": t.__name__}
+
+
+def _on_alarm(signum, frame):
+    raise _CallTimeout()
+
+
+def call(fn, args, timeout):
+    """``["ok", encoded answer]`` or ``["error", text]`` — the text as bp_lib.exercises.run_learner words it."""
+    previous = signal.signal(signal.SIGALRM, _on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, timeout)
+    try:
+        with np.errstate(all="ignore"):
+            value = fn(*copy.deepcopy(args))
+            return ["ok", encode(value)]
+    except _CallTimeout:
+        return ["error", f"your function did not return within {timeout:g} s "
+                         "(an endless loop?) and was stopped"]
+    except NotImplementedError:
+        return ["error", NOT_IMPLEMENTED]
+    except BaseException as exc:  # SystemExit, KeyboardInterrupt too: report, carry on
+        where = ""
+        for frame in reversed(traceback.extract_tb(exc.__traceback__)):
+            if "bp_lib" not in frame.filename:
+                code = (frame.line or "").strip()
+                where = f" (line {frame.lineno}" + (f": `{code}`)" if code else ")")
+                break
+        return ["error", f"your function raised {type(exc).__name__}: {exc}{where}"]
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _write(path, answers):
+    tmp = path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(answers, f)
+    os.replace(tmp, path)
+
+
+def cap_memory(extra_mb):
+    """Let the kernel grow by ``extra_mb`` from now on (the soft ``RLIMIT_AS``; Linux only).
+
+    The learner's cells ran under the same kind of cap; setting it afresh here
+    means a notebook that filled its memory still has room for the calls.
+    """
+    import resource
+    try:
+        with open("/proc/self/statm") as f:
+            now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+        soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+        cap = now + extra_mb * 2 ** 20
+        if hard != resource.RLIM_INFINITY:
+            cap = min(cap, hard)
+        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    except (OSError, ValueError):
+        pass
+
+
+def main(user_ns, inputs_path, answers_path, timeout, memory_mb=None):
+    """Answer every exercise of the inputs file; the answers file is rewritten after each one."""
+    if memory_mb:
+        cap_memory(memory_mb)
+    with open(inputs_path, "rb") as f:
+        exercises = pickle.load(f)
+    answers = {}
+    for item in exercises:
+        ex_id = item["id"]
+        fn = user_ns.get(ex_id)
+        if fn is None:
+            answers[ex_id] = {"missing": f"no function `{ex_id}` is defined in the notebook "
+                                         "(its cell deleted or renamed, or the cell raised?)"}
+        elif not callable(fn):
+            answers[ex_id] = {"missing": f"`{ex_id}` in the notebook is a "
+                                         f"{type(fn).__name__}, not a function"}
+        else:
+            cases = item.get("cases")
+            if cases is None:  # arguments that do not pickle: draw them here from the seed
+                from bp_lib.exercises import get
+                rng = np.random.default_rng(item["seed"])
+                cases = [get(ex_id).make_inputs(rng) for _ in range(item["trials"])]
+            results = []
+            for args in cases:
+                results.append(call(fn, args, timeout))
+                if results[-1][0] == "error":
+                    break  # the verdict stops at the first failing case anyway
+            answers[ex_id] = {"cases": results}
+        _write(answers_path, answers)
+    _write(answers_path, answers)

@@ -1,0 +1,268 @@
+"""Run one learner's notebook in a fresh kernel and bring back its answers.
+
+:func:`run_notebook` is what a grading worker process does for one
+submission.  The notebook that actually runs is::
+
+    [memory cap]  +  the learner's code cells (outputs cleared)  +  [harness]
+
+The first injected cell caps the kernel's address space (``RLIMIT_AS``) so a
+runaway allocation becomes a ``MemoryError`` in that kernel instead of
+starving the machine.  Learner cells run with ``allow_errors``: a cell that
+raises, or exceeds the per-cell time limit (it is interrupted), is noted and
+the next cell runs.  The learner's cells together get ``budget`` seconds;
+after that the remaining ones are skipped.  The last cell runs
+:mod:`bp_lib.grading.harness`, which calls the learner's functions on the
+grader's inputs and writes the answers as JSON.  :func:`decode` turns that JSON
+back into numbers and arrays without running anything the learner wrote.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HARNESS_FILE = "bp_lib_grader_harness.py"   # "bp_lib" in the name keeps it out of error locations
+KERNEL_NAME = "bp_lib_grader"
+
+MEMORY_CAP_SOURCE = """\
+def _bp_lib_grader_cap(extra_mb):
+    import os, resource
+    try:
+        with open("/proc/self/statm") as f:
+            now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except OSError:
+        return  # not Linux: RLIMIT_AS is not enforced there anyway
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = now + extra_mb * 2 ** 20
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+_bp_lib_grader_cap({extra_mb})
+del _bp_lib_grader_cap
+"""
+
+
+def _harness_cell(harness_path, inputs_path, answers_path, timeout, memory_mb):
+    # One expression statement: exec the harness in a namespace of its own, then call its main
+    # with this notebook's globals (where the learner's functions live).
+    return (f"_bp_lib_grader_ns = {{'__name__': 'bp_lib_grader_harness'}}\n"
+            f"exec(compile(open({str(harness_path)!r}).read(), {str(harness_path)!r}, 'exec'), "
+            f"_bp_lib_grader_ns)\n"
+            f"_bp_lib_grader_ns['main'](globals(), {str(inputs_path)!r}, {str(answers_path)!r}, "
+            f"{float(timeout)!r}, {int(memory_mb)!r})\n")
+
+
+def _write_kernelspec(folder: Path):
+    """A kernel spec running *this* Python, so the kernel sees the same bp_lib as the grader."""
+    spec = folder / "kernels" / KERNEL_NAME
+    spec.mkdir(parents=True)
+    (spec / "kernel.json").write_text(json.dumps({
+        "argv": [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+        "display_name": "bp_lib grader", "language": "python"}))
+    return folder / "kernels"
+
+
+def _first_line(source):
+    line = next((s.strip() for s in source.splitlines() if s.strip()), "")
+    return line if len(line) <= 60 else line[:57] + "..."
+
+
+def _short(text, n=300):
+    text = " ".join(str(text).split())
+    return text if len(text) <= n else text[:n - 3] + "..."
+
+
+def run_notebook(job):
+    """Execute one notebook; return ``{"answers": json text or None, "notes": [...], "fatal": text or None}``.
+
+    ``job``: ``notebook`` (the parsed notebook, a dict), ``inputs`` (pickled
+    bytes for the harness), ``timeout`` (s per cell and per call), ``budget``
+    (s for all learner cells), ``memory_mb``.  Never raises.
+    """
+    import nbformat
+    from jupyter_client.kernelspec import KernelSpecManager
+    from jupyter_core.utils import run_sync
+    from jupyter_client.manager import AsyncKernelManager
+    from nbclient import NotebookClient
+    from nbclient.exceptions import DeadKernelError
+
+    t0 = time.monotonic()
+    notes, fatal, answers = [], None, None
+    timeout = job["timeout"]
+    try:
+        nb = nbformat.from_dict(job["notebook"])
+        code = [(i, c) for i, c in enumerate(nb.get("cells", [])) if c.get("cell_type") == "code"]
+    except Exception as exc:  # noqa: BLE001 — a malformed notebook is a finding, not a crash
+        return {"answers": None, "notes": [], "fatal": f"the notebook's cells could not be read ({exc})",
+                "seconds": time.monotonic() - t0}
+    with tempfile.TemporaryDirectory(prefix="bp_grade_") as tmp:
+        tmp = Path(tmp)
+        workdir, private = tmp / "work", tmp / "grader"
+        workdir.mkdir()
+        private.mkdir()
+        cells = [nbformat.v4.new_code_cell(MEMORY_CAP_SOURCE.format(extra_mb=int(job["memory_mb"])))]
+        origin = [None]                 # notebook cell number (1-based) of each executed cell
+        for i, c in code:
+            source = c.get("source", "")
+            if isinstance(source, list):
+                source = "".join(source)
+            cells.append(nbformat.v4.new_code_cell(source))
+            is_check = bool(c.get("metadata", {}).get("nbgrader", {}).get("grade")) and \
+                not c.get("metadata", {}).get("nbgrader", {}).get("solution")
+            origin.append((i + 1, is_check))
+        inputs_path, answers_path = private / "inputs.pkl", private / "answers.json"
+        harness_path = private / HARNESS_FILE
+        cells.append(nbformat.v4.new_code_cell(_harness_cell(harness_path, inputs_path,
+                                                             answers_path, timeout,
+                                                             job["memory_mb"])))
+        run_nb = nbformat.v4.new_notebook(cells=cells)
+        km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(
+            kernel_dirs=[str(_write_kernelspec(tmp / "spec"))]))
+        client = NotebookClient(
+            run_nb, km=km, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
+            error_on_timeout={"ename": "TimeoutError",
+                              "evalue": f"the cell did not finish within {timeout:g} s and was "
+                                        "interrupted (an endless loop?)",
+                              "traceback": []},
+            record_timing=False, resources={"metadata": {"path": str(workdir)}})
+        env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
+                   MKL_NUM_THREADS="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
+        env.pop("MPLBACKEND", None)  # the kernel's own inline backend closes figures per cell
+        log_path = tmp / "kernel.log"
+        running = 0
+        with open(log_path, "w") as log:
+            try:
+                with client.setup_kernel(env=env, stdout=log, stderr=subprocess.STDOUT, cleanup_kc=True):
+                    deadline = time.monotonic() + job["budget"]
+                    for index in range(len(cells) - 1):
+                        running = index
+                        if index > 0 and time.monotonic() > deadline:
+                            notes.append(f"the notebook used up its {job['budget']:g} s: cells from "
+                                         f"cell {origin[index][0]} on were not run")
+                            break
+                        client.execute_cell(cells[index], index)
+                    running = len(cells) - 1
+                    # Written only now, after every learner cell has finished.
+                    harness_path.write_text(Path(__file__).with_name("harness.py").read_text())
+                    inputs_path.write_bytes(job["inputs"])
+                    client.timeout = timeout * max(1, job.get("calls", 1)) + 30
+                    client.execute_cell(cells[-1], len(cells) - 1)
+            except DeadKernelError:
+                where = ("before the learner's cells ran" if running == 0 else
+                         "while the grader called the exercise functions" if running == len(cells) - 1
+                         else f"while running cell {origin[running][0]} "
+                              f"(`{_first_line(cells[running].source)}`)")
+                fatal = (f"the kernel died {where} — out of memory, a crash, or code that "
+                         "ended the process")
+            except Exception as exc:  # noqa: BLE001
+                fatal = f"the notebook could not be run ({type(exc).__name__}: {_short(exc)})"
+            finally:
+                try:  # setup_kernel shuts it down; this is for a failed start
+                    if km.has_kernel:
+                        run_sync(km.shutdown_kernel)(now=True)
+                except Exception:  # noqa: BLE001
+                    pass
+        for index, cell in enumerate(cells):
+            for out in cell.get("outputs", []):
+                if out.get("output_type") != "error":
+                    continue
+                ename, evalue = out.get("ename", "Error"), _short(out.get("evalue", ""), 200)
+                if ename in ("KeyboardInterrupt", "TimeoutError") and not evalue.startswith("your"):
+                    what = (f"no result within the {timeout:g} s limit per cell: it was "
+                            "interrupted (an endless loop?)")
+                elif ename == "MemoryError":
+                    what = (f"MemoryError{': ' + evalue if evalue else ''} (a kernel may take "
+                            f"{int(job['memory_mb'])} MB more than a fresh one)")
+                else:
+                    what = f"{ename}: {evalue}" if evalue else ename
+                if index == 0:
+                    notes.append(f"the memory limit could not be set ({what})")
+                elif index == len(cells) - 1:
+                    fatal = fatal or f"the grader's cell failed ({what})"
+                elif not origin[index][1]:      # a failing check cell is already in the verdict
+                    verb = "got" if what.startswith("no result") else "raised"
+                    notes.append(f"cell {origin[index][0]} (`{_first_line(cell.source)}`) {verb} {what}")
+        if answers_path.exists():
+            answers = answers_path.read_text()
+    return {"answers": answers, "notes": notes, "fatal": fatal, "seconds": time.monotonic() - t0}
+
+
+# ----------------------------------------------------------------- answers
+class _Opaque:
+    """Stands for an answer the grader does not copy (the learner's own object)."""
+
+    def __repr__(self):
+        return f"<{type(self).__name__}>"
+
+
+def _decode(obj, depth=0):
+    if depth > 20 or not isinstance(obj, dict) or len(obj) == 0:
+        raise ValueError("malformed answer")
+    if "none" in obj:
+        return None
+    if "bool" in obj:
+        return bool(obj["bool"])
+    if "int" in obj:
+        if not isinstance(obj["int"], int):
+            raise ValueError("malformed int")
+        return obj["int"]
+    if "float" in obj:
+        return float(obj["float"])
+    if "array" in obj:
+        dtype = np.dtype(str(obj["dtype"]))
+        if dtype.kind not in "biufc" or dtype.fields:
+            raise ValueError("unexpected dtype")
+        shape = tuple(int(s) for s in obj["shape"])
+        data = base64.b64decode(obj["array"], validate=True)
+        return np.frombuffer(data, dtype=dtype).reshape(shape).copy()
+    if "placeholder" in obj:            # an array not copied: right shape, unusable values
+        shape = tuple(int(s) for s in obj["shape"])
+        return np.broadcast_to(np.array(None, dtype=object), shape)
+    if "seq" in obj:
+        items = [_decode(e, depth + 1) for e in obj["items"]]
+        return tuple(items) if obj["seq"] == "tuple" else items
+    if "opaque" in obj:
+        name = "".join(ch for ch in str(obj["opaque"])[:40] if ch.isalnum() or ch in "_ ") or "object"
+        return type(name, (_Opaque,), {})()
+    raise ValueError("malformed answer")
+
+
+def decode_answers(text):
+    """``{exercise id: {"missing": text} | {"cases": [(status, value), ...]}}`` from the harness's JSON.
+
+    Unreadable parts become errors (never exceptions): a learner could have
+    written that file.
+    """
+    try:
+        raw = json.loads(text)
+    except (TypeError, ValueError):
+        return {}
+    if not isinstance(raw, dict):
+        return {}
+    out = {}
+    for ex_id, item in raw.items():
+        if not isinstance(item, dict):
+            continue
+        if "missing" in item:
+            out[ex_id] = {"missing": str(item["missing"])}
+            continue
+        cases = []
+        for case in item.get("cases", []) if isinstance(item.get("cases"), list) else []:
+            try:
+                status, value = case
+                if status == "ok":
+                    cases.append(("ok", _decode(value)))
+                else:
+                    cases.append(("error", str(value)))
+            except Exception:  # noqa: BLE001
+                cases.append(("error", "the answer could not be read back from the kernel"))
+        out[ex_id] = {"cases": cases}
+    return out
