@@ -85,7 +85,7 @@ def plot_train_val(history, ax=None, *, title=None):
     ax.set_xlabel("epoch")
     ax.set_ylabel("mean loss (no L2 term)")
     ax.set_yscale("log")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="lower left")     # a fixed place: "best" is slow to compute
     if title:
         ax.set_title(title, fontsize=10)
     return ax
@@ -105,18 +105,31 @@ def plot_lambda_curve(lams, train_losses, val_losses, ax=None):
     return ax
 
 
-def plot_weight_sizes(weights, ax=None, *, ymax=None):
-    r"""The size of each layer's weights, :math:`\lVert W^{(l)}\rVert_F`, as bars (what λ shrinks)."""
+def plot_weight_sizes(weights, ax=None, *, ymax=None, bare=False):
+    r"""The size of each layer's weights, :math:`\lVert W^{(l)}\rVert_F`, as bars (what λ shrinks).
+
+    ``bare=True`` draws no axis ticks (the layer names and values are written on the
+    bars), which makes the figure quicker to redraw.
+    """
     ax = _axes(ax, (3, 3.2))
     norms = [float(np.linalg.norm(W)) for W in weights]
     sup = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
     names = [f"W{f'({l})'.translate(sup)}" for l in range(1, len(weights) + 1)]   # no mathtext: faster
-    ax.bar(names, norms, color="#8172b2")
-    for x, n in enumerate(norms):
+    xs = np.arange(len(norms))
+    ax.bar(xs, norms, color="#8172b2")
+    for x, n in zip(xs, norms):
         ax.text(x, n, f"{n:.1f}", ha="center", va="bottom", fontsize=8)
-    ax.set_ylabel("‖W⁽ˡ⁾‖ (Frobenius norm)")
     if ymax is not None:
         ax.set_ylim(0, ymax)
+    if bare:
+        top = ax.get_ylim()[1]
+        for x, name in zip(xs, names):
+            ax.text(x, -0.02 * top, name, ha="center", va="top", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    else:
+        ax.set_xticks(xs, names)
+        ax.set_ylabel("‖W⁽ˡ⁾‖ (Frobenius norm)")
     return ax
 
 
@@ -137,7 +150,7 @@ def plot_cost_curves(histories, ax=None, *, x="epoch", labels=None, ymax=None):
         cost = np.asarray(h.cost, dtype=float)
         xs = np.arange(len(cost)) if x == "epoch" else np.asarray(h.examples_seen)
         shown = np.isfinite(cost) & (cost > 0)
-        text = label or f"η={h.eta:g}"
+        text = label or f"η={h.eta:.3g}"
         if h.diverged:
             text += f" (diverged at epoch {h.epochs_run})"
         # Off the chart is drawn along its top edge, so a climb stays visible.
@@ -150,7 +163,7 @@ def plot_cost_curves(histories, ax=None, *, x="epoch", labels=None, ymax=None):
     ax.set_ylim(lowest * 0.5, ymax)
     ax.set_xlabel("epoch" if x == "epoch" else "examples seen")
     ax.set_ylabel("cost J")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper right")
     return ax
 
 
@@ -170,7 +183,7 @@ def plot_batch_modes(histories, ax=None, *, labels=None):
         plot_history(h, ax, label=text, x="examples", log=False, color=MODE_COLOURS[name],
                      marker="o", ms=3)
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=8, loc="upper right")
     return ax
 
 
