@@ -56,8 +56,9 @@ CHROMIUM_ARGS = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 WAIT_MS = 30_000           # any single wait in the page: the plot arrives after the printed text
-RUN_ALL_MS = 90_000        # one notebook's "Run All" (each chapter runs in a few seconds)
+RUN_ALL_MS = 60_000        # one notebook's "Run All" (each chapter runs in a few seconds)
 SERVER_START_S = 60
+VOILA_CELL_TIMEOUT_S = 20  # a chapter cell runs in well under a second; a stalled one is retried
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 SLIDER_CLASSES = ("eta-slider", "lam-slider", "stepper-slider")
 FIXTURE = "fixture/widget_fixture.ipynb"   # written into the temporary copy, never into the repo
@@ -115,6 +116,12 @@ eta.observe(redraw, "value")
 lam.observe(redraw, "value")
 redraw()
 display(widgets.VBox([widgets.HBox([eta, lam]), result, out]))"""
+    # A learner's unfinished exercise: "Run All" must go on past it (the cell is tagged).
+    stub = """\
+def output_delta(a, y):
+    raise NotImplementedError()
+
+output_delta(1.0, 0.0)"""
     stepper = """\
 step = widgets.IntSlider(value=0, min=0, max=3, description="layer", continuous_update=False)
 step.add_class("stepper-slider")
@@ -132,7 +139,8 @@ show()
 display(widgets.VBox([step, shown]))"""
     nb = nbformat.v4.new_notebook()
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.cells = [nbformat.v4.new_code_cell(src) for src in (setup, explorer, stepper)]
+    nb.cells = [nbformat.v4.new_code_cell(src) for src in (setup, stub, explorer, stepper)]
+    nb.cells[1].metadata["tags"] = ["raises-exception"]
     return nb
 
 
@@ -223,8 +231,9 @@ def _jupyter_env(home: Path) -> dict:
 def course(tmp_path_factory) -> Path:
     """A temporary copy of the learners' chapters plus the fixture notebook."""
     root = tmp_path_factory.mktemp("course")
-    shutil.copytree(ROOT / "chapters", root / "chapters",
-                    ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    if (ROOT / "chapters").is_dir():
+        shutil.copytree(ROOT / "chapters", root / "chapters",
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     (root / FIXTURE).parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(_fixture_notebook(), root / FIXTURE)
     return root
@@ -333,8 +342,13 @@ _CHANGED_JS = "([slider, before]) => {" + _STATE_JS + """
         && (before.results.length === 0 || !same(now.results, before.results));
 }"""
 
+_OUTPUT_TEXT_JS = """() => {
+    const areas = [...document.querySelectorAll('.jp-OutputArea')];
+    return areas.length ? areas.map(a => a.textContent).join('\\n') : document.body.textContent;
+}"""
+
 _WIDGETS_SETTLED_JS = """() => {
-    const text = document.body.textContent;
+    const text = (""" + _OUTPUT_TEXT_JS + """)();
     return !text.includes('Loading widget') && document.querySelectorAll('.jupyter-widgets').length > 0;
 }"""
 
@@ -396,7 +410,7 @@ def _assert_widgets_rendered(page, where: str) -> None:
     except PlaywrightTimeout:
         raise AssertionError(f"{where}: a widget is still 'Loading widget…' after "
                              f"{WAIT_MS / 1000:.0f} s (or none rendered)") from None
-    text = page.evaluate("() => document.body.textContent")
+    text = page.evaluate(_OUTPUT_TEXT_JS)
     assert "Error displaying widget" not in text, f"{where}: 'Error displaying widget' on the page"
 
 
@@ -419,22 +433,23 @@ _KERNEL_READY_JS = """() => {
         && !!busy && busy.getAttribute('data-status') === 'idle';
 }"""
 
-_RUN_DONE_JS = """(nCode) => {
+# "Run All" has settled when no cell waits ([*]) and the kernel is idle; returns how many
+# code cells got an execution count then (fewer than expected: the kernel stopped on an error).
+_RUN_SETTLED_JS = """() => {
     const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
     const prompts = [...panel.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')]
         .map(p => p.textContent.trim());
-    const done = prompts.filter(t => /^\\[\\d+\\]:$/.test(t)).length;
     const busy = panel.querySelector('.jp-Notebook-ExecutionIndicator');
-    return done >= nCode && !prompts.includes('[*]:')
-        && !!busy && busy.getAttribute('data-status') === 'idle';
+    const done = prompts.filter(t => /^\\[\\d+\\]:$/.test(t)).length;
+    const idle = !!busy && busy.getAttribute('data-status') === 'idle';
+    return done > 0 && idle && !prompts.includes('[*]:') && {done};
 }"""
 
 # Outputs written to stderr (tracebacks, warnings), by cell index, in the open notebook.
 _STDERR_JS = """() => {
     const panel = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden)');
     const out = {};
-    panel.querySelectorAll('.jp-Notebook > .jp-WindowedPanel-viewport > .jp-Cell, .jp-Notebook .jp-Cell')
-        .forEach((cell, i) => {
+    panel.querySelectorAll('.jp-Notebook .jp-Cell').forEach((cell, i) => {
             const err = [...cell.querySelectorAll('[data-mime-type="application/vnd.jupyter.stderr"]')]
                 .map(e => e.textContent.trim()).filter(Boolean);
             if (err.length) out[i] = err.join('\\n').slice(0, 600);
@@ -443,8 +458,14 @@ _STDERR_JS = """() => {
 }"""
 
 
-def _open_and_run_all(page, base: str, rel: str, n_code: int) -> None:
-    """Open a notebook in a fresh workspace, wait for its kernel, Run All, wait until done.
+def _menu(page, menu: str, command: str) -> None:
+    page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(f"^{menu}$")).click()
+    page.locator(f'.lm-Menu-item[data-command="{command}"]').click()
+
+
+def _open_and_run_all(page, base: str, rel: str) -> int:
+    """Open a notebook in a fresh workspace, wait for its kernel, clear the saved outputs and
+    prompts, Run All, and wait until it settles; returns how many code cells ran.
 
     A load or run that stalls is retried once (shared/TOOLING.md, "A flaky hang").
     """
@@ -452,10 +473,9 @@ def _open_and_run_all(page, base: str, rel: str, n_code: int) -> None:
         try:
             page.goto(f"{base}/lab/tree/{rel}?reset", wait_until="domcontentloaded")
             page.wait_for_function(_KERNEL_READY_JS, timeout=WAIT_MS)
-            page.locator(".lm-MenuBar-itemLabel", has_text=re.compile(r"^Run$")).click()
-            page.locator('.lm-Menu-item[data-command="runmenu:run-all"]').click()
-            page.wait_for_function(_RUN_DONE_JS, arg=n_code, timeout=RUN_ALL_MS)
-            return
+            _menu(page, "Edit", "editmenu:clear-all")
+            _menu(page, "Run", "runmenu:run-all")
+            return page.wait_for_function(_RUN_SETTLED_JS, timeout=RUN_ALL_MS).json_value()["done"]
         except PlaywrightTimeout:
             if attempt == 2:
                 raise
@@ -477,15 +497,16 @@ def test_widgets_in_jupyterlab(rel, browser, lab, course, screenshots):
     name = _lab_label(rel)
     with _page(browser, blocked) as page:
         try:
-            _open_and_run_all(page, lab.base, rel, n_code)
+            done = _open_and_run_all(page, lab.base, rel)
         except PlaywrightTimeout:
             page.screenshot(path=str(screenshots / f"lab-{name}-timeout.png"))
             pytest.fail(f"{rel}: Run All did not finish within {RUN_ALL_MS / 1000:.0f} s (twice).\n"
                         f"server log:\n{lab.log_tail()}", pytrace=False)
         try:
-            _assert_widgets_rendered(page, rel)
             errors = {i: e for i, e in page.evaluate(_STDERR_JS).items() if int(i) not in may_raise}
-            assert not errors, f"{rel}: cells wrote to stderr: {errors}"
+            assert not errors, f"{rel}: cells wrote to stderr (cell index: text): {errors}"
+            assert done == n_code, f"{rel}: Run All stopped after {done} of {n_code} code cells"
+            _assert_widgets_rendered(page, rel)
 
             sliders = _sliders(page)
             assert sliders, f"{rel} uses bp_lib.widgets but shows no slider with class {SLIDER_CLASSES}"
@@ -502,12 +523,23 @@ def test_widgets_in_jupyterlab(rel, browser, lab, course, screenshots):
 
 # --------------------------------------------------------------------------- Voilà
 
-@pytest.mark.parametrize("rel", [FIXTURE, *voila_chapters()], ids=_lab_label)
+# Voilà's page is done when the η slider shows, or when Voilà reports a timed-out cell: a cell
+# that writes into an Output widget occasionally never gets its execute_reply in Voilà's
+# executor (voila#1428; nbclient's Output emulation sends on the shell socket without awaiting).
+_VOILA_SHOWN_JS = """() => {
+    if ([...document.querySelectorAll('.eta-slider')].some(e => e.offsetParent !== null)) return 'slider';
+    if (document.body.textContent.includes('Cell execution timed out')) return 'timeout';
+    return false;
+}"""
+
+
+# The fixture only stands in until chapter 6 exists.
+@pytest.mark.parametrize("rel", voila_chapters() or [FIXTURE], ids=_lab_label)
 def test_eta_slider_in_voila(rel, browser, course, screenshots, tmp_path):
     """A lecturer's view: ``voila chapters/06_….ipynb``; the η slider redraws there too."""
     port = _free_port()
     argv = [sys.executable, "-m", "voila", rel, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
-            "--VoilaExecutor.timeout=60", "--show_tracebacks=True"]
+            f"--VoilaExecutor.timeout={VOILA_CELL_TIMEOUT_S}", "--show_tracebacks=True"]
     server = Server("Voilà", argv, course, _jupyter_env(tmp_path), tmp_path / "voila.log", port)
     blocked: list[str] = []
     name = _lab_label(rel)
@@ -516,14 +548,18 @@ def test_eta_slider_in_voila(rel, browser, course, screenshots, tmp_path):
         with _page(browser, blocked) as page:
             for attempt in (1, 2):   # Voilà's page load occasionally stalls: retry once
                 try:
-                    page.goto(server.base + "/", wait_until="domcontentloaded", timeout=RUN_ALL_MS)
-                    page.locator(".eta-slider").first.wait_for(state="visible", timeout=RUN_ALL_MS)
-                    break
+                    # "load" fires when Voilà has streamed the whole executed notebook.
+                    page.goto(server.base + "/", wait_until="load", timeout=RUN_ALL_MS)
+                    shown = page.wait_for_function(_VOILA_SHOWN_JS, timeout=WAIT_MS).json_value()
+                    if shown == "slider":
+                        break
+                    stalled = f"Voilà gave up on a cell after {VOILA_CELL_TIMEOUT_S} s"
                 except PlaywrightTimeout:
-                    if attempt == 2:
-                        page.screenshot(path=str(screenshots / f"voila-{name}-timeout.png"))
-                        pytest.fail(f"Voilà: no η slider on {rel} within {RUN_ALL_MS / 1000:.0f} s "
-                                    f"(twice).\nserver log:\n{server.log_tail()}", pytrace=False)
+                    stalled = f"no η slider within {(RUN_ALL_MS + WAIT_MS) / 1000:.0f} s"
+                if attempt == 2:
+                    page.screenshot(path=str(screenshots / f"voila-{name}-timeout.png"))
+                    pytest.fail(f"Voilà, {rel}: {stalled}, twice (a stall known upstream: "
+                                f"voila#1428).\nserver log:\n{server.log_tail()}", pytrace=False)
             _assert_widgets_rendered(page, f"Voilà {rel}")
             page.screenshot(path=str(screenshots / f"voila-{name}.png"), full_page=True)
             for i, slider in enumerate(page.locator(".eta-slider").all()):
