@@ -52,6 +52,10 @@ def build_site(source="solutions", out=None, prefixes=()):
     out = Path(out) if out else ROOT / "build" / "site"
     paths = slides.select(folder, prefixes)
     out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.html"):                 # chapter pages of an earlier build
+        if old.name != "index.html" and old.stem not in {p.stem for p in paths} \
+                and 'class="course-nav"' in old.read_text(encoding="utf-8", errors="replace"):
+            old.unlink()
     slides.copy_static(out, reveal=False)
     exporter = slides.offline_exporter("html")
 

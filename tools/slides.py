@@ -11,10 +11,13 @@ by hand; :func:`apply_slide_metadata` derives it from the notebook's structure, 
 
 * a markdown cell that starts with a ``#`` or ``##`` heading starts a **slide**;
 * one that starts with a ``###`` heading starts a **sub-slide** (reveal.js: "down");
-* a code cell stays on the slide of the explanation it follows (``"-"``);
-* a markdown cell without a heading stays too — unless the current slide is already full
-  (:data:`SLIDE_BUDGET` lines of source and output), then it starts a sub-slide, so a
-  long section becomes several readable screens instead of one that overflows;
+* a code cell stays on the slide of the explanation it follows (``"-"``), unless that
+  explanation already fills half the slide and the cell would overflow it: then the code
+  and its output continue on a sub-slide;
+* a markdown cell without a heading stays too — unless it and the code cells after it would
+  overflow the current slide (an estimate in pixels, :data:`SLIDE_HEIGHT`), then it starts a
+  sub-slide, so a long section becomes several readable screens; a slide that still
+  overflows scrolls;
 * cells the author marked ``"skip"`` or ``"notes"`` (speaker notes) keep that type.
 
 The HTML decks open with no network: nbconvert's reveal template loads reveal.js, MathJax,
@@ -28,10 +31,12 @@ drew (kept in the notebook's widget state) and a line saying where to use it liv
 from __future__ import annotations
 
 import argparse
+import base64
 import copy
 import html
 import re
 import shutil
+import struct
 import sys
 import time
 from html.parser import HTMLParser
@@ -43,8 +48,10 @@ ROOT = Path(__file__).resolve().parents[1]
 VENDOR = Path(__file__).resolve().parent / "vendor"
 STATIC = "_static"
 
-#: Lines of source and output a slide holds before a heading-less markdown cell moves on.
-SLIDE_BUDGET = 22
+#: Pixels of a 960×700 reveal.js slide that content may fill before a new sub-slide starts.
+SLIDE_HEIGHT = 560
+#: Figures are shown at most this tall on a slide (CSS in the deck template).
+MAX_FIGURE_HEIGHT = 430
 #: Slide types an author sets by hand and :func:`apply_slide_metadata` keeps.
 KEPT_TYPES = ("skip", "notes")
 
@@ -59,41 +66,93 @@ def _heading_level(source):
     return hashes if 0 < hashes <= 6 and first[hashes:hashes + 1] == " " else 0
 
 
-def _weight(cell):
-    """Rough screen lines a cell takes on a slide: its source plus its outputs."""
-    lines = cell.source.count("\n") + 1 if cell.source.strip() else 0
+def _wrapped_lines(text, per_line):
+    return sum(max(1, -(-len(line) // per_line)) for line in text.split("\n"))
+
+
+def _markdown_height(source):
+    """Estimated pixels of a rendered markdown cell on a deck (see the deck's CSS)."""
+    height = 0
+    for block in re.split(r"\n\s*\n", source.strip()):
+        level = _heading_level(block)
+        stripped = block.lstrip()
+        if level:
+            first, _, rest = block.lstrip("\n").partition("\n")
+            height += {1: 90, 2: 70}.get(level, 55) * _wrapped_lines(first, 45)
+            height += _wrapped_lines(rest, 95) * 27 if rest.strip() else 0
+        elif stripped.startswith("|"):
+            height += 38 * (stripped.count("\n") + 1)           # table rows
+        elif stripped.startswith("$$"):
+            height += 90 * max(1, stripped.count("\\\\") + 1)  # displayed equation(s)
+        else:
+            height += _wrapped_lines(block, 95) * 27 + 18     # paragraph, list
+    return height
+
+
+def _image_height(data):
+    """Displayed height of a PNG output: its pixel size from the header, fitted to the slide."""
+    try:
+        head = base64.b64decode(data["image/png"][:44])
+        width, height = struct.unpack(">II", head[16:24])
+    except (KeyError, ValueError, struct.error, TypeError):
+        return 380
+    if width > 900:
+        height = height * 900 / width
+    return min(height, MAX_FIGURE_HEIGHT)
+
+
+def _height(cell):
+    """Estimated pixels a cell takes on a slide: its source plus its outputs."""
+    if cell.cell_type == "markdown":
+        return _markdown_height(cell.source)
+    height = 30 + 20 * _wrapped_lines(cell.source, 95) if cell.source.strip() else 0
     for out in cell.get("outputs", []):
         data = out.get("data", {})
-        if "image/png" in data or "image/svg+xml" in data or WIDGET_VIEW in data:
-            lines += 12
+        if "image/png" in data:
+            height += _image_height(data) + 10
+        elif "image/svg+xml" in data or WIDGET_VIEW in data:
+            height += 380
         elif out.get("output_type") == "stream":
-            lines += min(out.get("text", "").count("\n") + 1, 12)
-        elif "text/plain" in data or "text/html" in data:
-            text = data.get("text/plain", "")
-            lines += min(text.count("\n") + 1, 12)
-    return lines
+            height += 20 * _wrapped_lines(out.get("text", "").rstrip("\n"), 95) + 10
+        elif out.get("output_type") == "error":
+            height += 20 * min(len(out.get("traceback", [])), 12)
+        elif "text/plain" in data:
+            height += 20 * _wrapped_lines(data["text/plain"], 95) + 10
+    return height
 
 
 def slide_types(nb):
-    """The slide type of every cell, derived from the notebook's structure (see the module doc)."""
+    """The slide type of every cell, derived from the notebook's structure (see the module doc).
+
+    A markdown cell and the code cells that follow it form a group that stays on one slide;
+    a group without a heading starts a sub-slide when it would overflow the current one.
+    """
+    cells = nb.cells
     types, filled = [], 0
-    for i, cell in enumerate(nb.cells):
+    for i, cell in enumerate(cells):
         old = cell.get("metadata", {}).get("slideshow", {}).get("slide_type")
-        weight = _weight(cell)
+        height = _height(cell)
+        group = height
+        if cell.cell_type == "markdown":
+            for nxt in cells[i + 1:]:
+                if nxt.cell_type != "code":
+                    break
+                group += _height(nxt)
+        level = _heading_level(cell.source) if cell.cell_type == "markdown" else 0
         if old in KEPT_TYPES:
-            kind = old
-            weight = 0
-        elif i == 0:
+            kind, height = old, 0
+        elif i == 0 or level in (1, 2):
             kind = "slide"
-        elif cell.cell_type == "markdown" and _heading_level(cell.source) in (1, 2):
-            kind = "slide"
-        elif cell.cell_type == "markdown" and _heading_level(cell.source) >= 3:
+        elif level >= 3:
             kind = "subslide"
-        elif cell.cell_type == "markdown" and filled + weight > SLIDE_BUDGET and filled > 0:
+        elif cell.cell_type == "markdown" and filled > 0 and filled + group > SLIDE_HEIGHT:
             kind = "subslide"
+        elif cell.cell_type == "code" and filled > SLIDE_HEIGHT / 2 \
+                and filled + height > SLIDE_HEIGHT:
+            kind = "subslide"     # a big output after a long explanation: the next screen
         else:
             kind = "-"
-        filled = weight if kind in ("slide", "subslide") else filled + weight
+        filled = height if kind in ("slide", "subslide") else filled + height
         types.append(kind)
     return types
 
@@ -160,9 +219,18 @@ MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFon
 _REVEAL_TEMPLATE = "{%- extends 'index.html.j2' -%}" + _COMMON_BLOCKS + r"""
 {%- block html_head_css -%}
 <style type="text/css">
-/* the course's code lines run to ~100 characters: fit them on a 960-px slide */
-:root { --jp-code-font-size: 15px; }
+/* a 960×700 slide: the course's code lines run to ~100 characters, its figures are wide */
+:root { --jp-code-font-size: 15px; --jp-content-font-size1: 17px; --jp-ui-font-size1: 17px; }
 .reveal pre, .reveal code { font-size: 15px; }
+.reveal .slides h1, .reveal .slides h2, .reveal .slides h3, .reveal .slides h4 {
+    text-transform: none; }
+.reveal .slides h1 { font-size: 40px; }
+.reveal .slides h2 { font-size: 32px; }
+.reveal .slides h3 { font-size: 25px; }
+.reveal .slides h4 { font-size: 20px; }
+.reveal .jp-RenderedImage img { max-height: 430px; width: auto; }
+.reveal .slides table { font-size: 0.42em; }
+.reveal .slides table code { font-size: 1em; }
 </style>
 {%- endblock html_head_css -%}
 {% block footer_js %}
@@ -175,8 +243,21 @@ Reveal.initialize({
     width: {{ reveal_width }}, height: {{ reveal_height }},
     plugins: [RevealNotes]
 });
+// A slide taller than the deck scrolls instead of being cut off.
+function scrollIfTall() {
+    var slide = Reveal.getCurrentSlide(), height = Reveal.getConfig().height;
+    if (slide && slide.scrollHeight > height) {
+        slide.style.height = height + 'px';
+        slide.style.overflowY = 'auto';
+        Reveal.layout();
+    }
+}
+Reveal.on('ready', scrollIfTall);
 Reveal.on('slidechanged', function () {
-    if (window.MathJax && MathJax.Hub) { MathJax.Hub.Rerender(Reveal.getCurrentSlide()); }
+    if (window.MathJax && MathJax.Hub) {
+        MathJax.Hub.Queue(['Rerender', MathJax.Hub, Reveal.getCurrentSlide()], scrollIfTall);
+    }
+    scrollIfTall();
 });
 </script>
 {% endblock footer_js %}
@@ -216,6 +297,8 @@ def offline_exporter(kind, static_prefix=STATIC):
             template_file="offline_reveal.html.j2",
             reveal_url_prefix=f"{static_prefix}/reveal.js",
             reveal_theme="white",
+            exclude_input_prompt=True,     # the "In [3]:" column costs a slide 110 px
+            exclude_output_prompt=True,
         )
     elif kind == "html":
         exporter = HTMLExporter(
@@ -463,6 +546,9 @@ def build_decks(source="solutions", out=None, prefixes=()):
     out = Path(out) if out else ROOT / "build" / "slides"
     paths = select(folder, prefixes)
     out.mkdir(parents=True, exist_ok=True)
+    for old in out.glob("*.slides.html"):          # decks of an earlier build
+        if old.name not in {f"{p.stem}.slides.html" for p in paths}:
+            old.unlink()
     copy_static(out, reveal=True)
     exporter = offline_exporter("slides")
     rows = []
