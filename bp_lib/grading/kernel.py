@@ -25,6 +25,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -80,6 +81,22 @@ def _short(text, n=300):
     return text if len(text) <= n else text[:n - 3] + "..."
 
 
+@contextmanager
+def _event_loop():
+    """Close the asyncio loop nbclient's sync calls made for this thread once the notebook is done."""
+    from jupyter_core.utils import ensure_event_loop
+
+    try:
+        yield
+    finally:
+        loop = ensure_event_loop()
+        if not loop.is_running():
+            try:
+                loop.run_until_complete(loop.shutdown_asyncgens())
+            finally:
+                loop.close()
+
+
 def run_notebook(job):
     """Execute one notebook; return ``{"answers": json text or None, "notes": [...], "fatal": text or None}``.
 
@@ -87,6 +104,11 @@ def run_notebook(job):
     bytes for the harness), ``timeout`` (s per cell and per call), ``budget``
     (s for all learner cells), ``memory_mb``.  Never raises.
     """
+    with _event_loop():
+        return _run_notebook(job)
+
+
+def _run_notebook(job):
     import nbformat
     from jupyter_client.kernelspec import KernelSpecManager
     from jupyter_core.utils import run_sync
