@@ -23,6 +23,7 @@ with class ``explorer-result``; its plot is an inline-backend ``<img>`` inside a
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import re
@@ -552,6 +553,8 @@ _VOILA_SHOWN_JS = """() => {
 @pytest.mark.parametrize("rel", voila_chapters() or [FIXTURE], ids=_lab_label)
 def test_eta_slider_in_voila(rel, browser, course, screenshots, tmp_path):
     """A lecturer's view: ``voila chapters/06_….ipynb``; the η slider redraws there too."""
+    if importlib.util.find_spec("voila") is None:
+        _missing("the Python package `voila` is not installed")
     port = _free_port()
     argv = [sys.executable, "-m", "voila", rel, "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
             f"--VoilaExecutor.timeout={VOILA_CELL_TIMEOUT_S}", "--show_tracebacks=True"]
