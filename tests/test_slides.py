@@ -113,6 +113,19 @@ def test_widgets_are_frozen_to_their_last_picture():
     assert "widgets" not in frozen.metadata
 
 
+def test_rise_for_jupyterlab_is_installed_and_listed():
+    """requirements.txt installs jupyterlab_rise; JupyterLab must list its extension as enabled."""
+    import re
+    import subprocess
+    pytest.importorskip("jupyterlab_rise", reason="jupyterlab_rise is not installed: "
+                        "pip install -r requirements.txt")
+    jupyter = Path(sys.executable).with_name("jupyter")
+    done = subprocess.run([str(jupyter), "labextension", "list"], capture_output=True, text=True,
+                          timeout=120)
+    listing = re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr)
+    assert re.search(r"jupyterlab-rise v\S+ enabled\s+OK", listing), listing
+
+
 # ------------------------------------------------------------------ the decks
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory):
