@@ -145,6 +145,18 @@ def test_mistake_that_raises_gets_its_hint(ex, mistake):
     assert mistake.hint in result.message
 
 
+@pytest.mark.parametrize("ex, mistake", [
+    pytest.param(e, m, id=f"{e.id}-{m.name}") for e in EXERCISES for m in e.mistakes
+    if getattr(m, "nonfinite", False)])
+def test_mistake_seen_as_overflow_gets_its_hint(ex, mistake):
+    def overflowing(*args):
+        out = ex.reference(*args)
+        return out * np.inf if isinstance(out, np.ndarray) else float("inf")
+
+    result = check(ex.id, overflowing)
+    assert not result and result.mistake == mistake.name, result.message
+
+
 def test_W_not_transposed_is_named_from_a_real_learner_function():
     """The hidden δ with W⁽ˡ⁺¹⁾ where its transpose belongs raises on non-square shapes."""
     ex = get("hidden_delta")

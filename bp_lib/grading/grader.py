@@ -398,6 +398,10 @@ def main(argv=None):
     parser.add_argument("--regrade", action="store_true",
                         help="grade again even notebooks whose grade in the gradebook is current")
     args = parser.parse_args(argv)
+    if args.jobs is not None and args.jobs < 1:
+        parser.error("--jobs must be at least 1")
+    if min(args.timeout, args.notebook_timeout) <= 0 or args.memory_mb <= 0:
+        parser.error("--timeout, --notebook-timeout and --memory-mb must be positive")
     try:
         book = grade(args.submissions, out=args.out, jobs=args.jobs, timeout=args.timeout,
                      memory_mb=args.memory_mb, budget=args.notebook_timeout,

@@ -182,8 +182,9 @@ def _run_notebook(job):
                          "while the grader called the exercise functions" if running == len(cells) - 1
                          else f"while running cell {origin[running][0]} "
                               f"(`{_first_line(cells[running].source)}`)")
-                fatal = (f"the kernel died {where} — out of memory, a crash, or code that "
-                         "ended the process")
+                fatal = (f"the kernel died {where} — out of memory (a kernel may take "
+                         f"{int(job['memory_mb'])} MB more than a fresh one), a crash, or code "
+                         "that ended the process")
             except Exception as exc:  # noqa: BLE001
                 fatal = f"the notebook could not be run ({type(exc).__name__}: {_short(exc)})"
             finally:
