@@ -356,3 +356,24 @@ def test_table_lists_every_exercise():
     text = table()
     for ex in EXERCISES:
         assert f"`{ex.id}`" in text
+
+
+# ----------------------------------------------------------------- learner copies (issue 6, item 1)
+def test_learner_copies_in_chapters_are_current():
+    """chapters/ is made from solutions/ by tools/build_notebooks.py; fail when it is stale."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("build_notebooks",
+                                                  ROOT / "tools" / "build_notebooks.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    assert SOLUTIONS, "solutions/ has no notebook"
+    problems = [r for r in map(tool.stale, SOLUTIONS) if r]
+    assert not problems, "; ".join(problems) + " — run `make notebooks`"
+    orphans = sorted({p.name for p in (ROOT / "chapters").glob("*.ipynb")} - {p.name for p in SOLUTIONS})
+    assert not orphans, f"chapters/ has notebooks without a solution: {orphans}"
+    for path in SOLUTIONS:
+        learner = nbformat.read(ROOT / "chapters" / path.name, as_version=4)
+        text = "\n".join(c.source for c in learner.cells)
+        assert "### BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
+        assert "seed=\"fresh\"" not in text
