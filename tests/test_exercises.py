@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import math
 import re
+import sys
 from pathlib import Path
 
 import nbformat
@@ -223,7 +224,7 @@ BAD_FUNCTIONS = {
     "nan": lambda *a: np.full((2, 3), np.nan),
     "wrong shape": lambda *a: np.zeros((7, 11)),
     "object": lambda *a: object(),
-    "exits": lambda *a: (_ for _ in ()).throw(ValueError("boom")),
+    "exits": lambda *a: sys.exit(3),
     "stub": lambda *a: (_ for _ in ()).throw(NotImplementedError()),
 }
 

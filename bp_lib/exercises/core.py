@@ -289,7 +289,7 @@ def run_learner(fn, args):
     except NotImplementedError:
         return "error", ("not implemented yet — replace `raise NotImplementedError()` with "
                          "your code, run that cell, then this one.")
-    except Exception as exc:  # the learner's code raised: report it, never crash
+    except (Exception, SystemExit) as exc:  # the learner's code raised (or called exit()): report it
         tb = traceback.extract_tb(exc.__traceback__)
         where = ""
         for frame in reversed(tb):
