@@ -378,3 +378,32 @@ def test_learner_copies_in_chapters_are_current():
         text = "\n".join(c.source for c in learner.cells)
         assert "### BEGIN SOLUTION" not in text and "BEGIN HIDDEN TESTS" not in text
         assert "seed=\"fresh\"" not in text
+
+
+def test_harness_main_answers_by_exercise_id(tmp_path):
+    """The kernel side, run in this process: inputs by value or by seed, missing and non-functions."""
+    import pickle
+
+    from bp_lib.exercises import evaluate
+    from bp_lib.grading.grader import judge
+
+    ex = get("mse_cost")
+    rng = np.random.default_rng(7)
+    cases = [ex.make_inputs(rng) for _ in range(ex.trials)]
+    items = [{"id": "mse_cost", "cases": cases},
+             {"id": "output_delta_sigmoid_ce", "seed": 11, "trials": 3},
+             {"id": "hidden_delta"}, {"id": "backward_pass"}]
+    (tmp_path / "in.pkl").write_bytes(pickle.dumps(items))
+    user_ns = {"mse_cost": ex.reference, "output_delta_sigmoid_ce": lambda A, Y: A - Y,
+               "backward_pass": 42}
+    harness.main(user_ns, str(tmp_path / "in.pkl"), str(tmp_path / "out.json"), 5)
+    answers = decode_answers((tmp_path / "out.json").read_text())
+    assert judge(ex, 7, answers["mse_cost"]) == (ex.points, evaluate(
+        ex, lambda args: ("ok", ex.reference(*args)), 7).message)
+    sig = get("output_delta_sigmoid_ce")
+    assert judge(sig, 11, answers["output_delta_sigmoid_ce"])[0] == sig.points
+    assert judge(sig, 12, answers["output_delta_sigmoid_ce"])[0] == 0     # other seed, other cases
+    assert "no function `hidden_delta`" in answers["hidden_delta"]["missing"]
+    assert "is not a function (it is of type int)" in answers["backward_pass"]["missing"]
+    points, text = judge(ex, 7, None, "the kernel died")
+    assert points == 0 and "not graded — the kernel died." in text

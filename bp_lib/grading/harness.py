@@ -132,8 +132,8 @@ def main(user_ns, inputs_path, answers_path, timeout, memory_mb=None):
             answers[ex_id] = {"missing": f"no function `{ex_id}` is defined in the notebook "
                                          "(its cell deleted or renamed, or the cell raised?)"}
         elif not callable(fn):
-            answers[ex_id] = {"missing": f"`{ex_id}` in the notebook is a "
-                                         f"{type(fn).__name__}, not a function"}
+            answers[ex_id] = {"missing": f"`{ex_id}` in the notebook is not a function "
+                                         f"(it is of type {type(fn).__name__})"}
         else:
             cases = item.get("cases")
             if cases is None:  # arguments that do not pickle: draw them here from the seed
