@@ -148,12 +148,11 @@ def _run_notebook(job):
         run_nb = nbformat.v4.new_notebook(cells=cells)
         km = AsyncKernelManager(kernel_name=KERNEL_NAME, kernel_spec_manager=KernelSpecManager(
             kernel_dirs=[str(_write_kernelspec(tmp / "spec"))]))
+        timed_out = {"ename": "TimeoutError", "traceback": [],
+                     "evalue": f"bp_lib grader: the cell did not finish within {timeout:g} s"}
         client = NotebookClient(
             run_nb, km=km, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
-            error_on_timeout={"ename": "TimeoutError",
-                              "evalue": f"the cell did not finish within {timeout:g} s and was "
-                                        "interrupted (an endless loop?)",
-                              "traceback": []},
+            error_on_timeout=timed_out,
             record_timing=False, resources={"metadata": {"path": str(workdir)}})
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                    MKL_NUM_THREADS="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
@@ -198,7 +197,8 @@ def _run_notebook(job):
                 if out.get("output_type") != "error":
                     continue
                 ename, evalue = out.get("ename", "Error"), _short(out.get("evalue", ""), 200)
-                if ename in ("KeyboardInterrupt", "TimeoutError") and not evalue.startswith("your"):
+                if ename == "KeyboardInterrupt" or (ename, evalue) == (timed_out["ename"],
+                                                                       timed_out["evalue"]):
                     what = (f"no result within the {timeout:g} s limit per cell: it was "
                             "interrupted (an endless loop?)")
                 elif ename == "MemoryError":
