@@ -191,9 +191,10 @@ class Gradebook:
 
 
 # ----------------------------------------------------------------- grading
-def fingerprint(timeout, memory_mb, budget):
-    """Changes whenever a regrade could give another result: bp_lib's sources or the limits."""
-    h = hashlib.sha256(f"{FORMAT};timeout={timeout};memory={memory_mb};budget={budget}".encode())
+def fingerprint(timeout, memory_mb, budget, chapter=None):
+    """Changes whenever a regrade could give another result: bp_lib's sources or the options."""
+    h = hashlib.sha256(f"{FORMAT};timeout={timeout};memory={memory_mb};budget={budget};"
+                       f"chapter={chapter}".encode())
     root = Path(__file__).resolve().parents[1]
     for f in sorted(root.rglob("*.py")):
         h.update(str(f.relative_to(root)).encode())
@@ -284,6 +285,8 @@ def _read_notebook(data):
         return None, f"the notebook is not valid JSON ({exc}) — was it edited outside Jupyter?"
     if not isinstance(nb, dict) or not isinstance(nb.get("cells"), list):
         return None, "the file is JSON but not a notebook (no list of cells)"
+    if not isinstance(nb.get("nbformat", 4), int):
+        return None, "the notebook's nbformat version is not a number"
     if nb.get("nbformat", 4) < 4:
         import nbformat
         try:
@@ -300,7 +303,7 @@ def grade(paths, out="gradebook", jobs=None, timeout=60.0, memory_mb=1024, budge
     """Grade every notebook under ``paths``; return the :class:`Gradebook` (also written to ``out``)."""
     subs = find_submissions(paths)
     book = Gradebook(out)
-    fp = fingerprint(timeout, memory_mb, budget)
+    fp = fingerprint(timeout, memory_mb, budget, chapter)
     jobs = jobs or _cpu_count()
     n, done, reused = len(subs), 0, 0
     t0 = time.perf_counter()
@@ -315,7 +318,13 @@ def grade(paths, out="gradebook", jobs=None, timeout=60.0, memory_mb=1024, budge
 
     pending = []
     for sub in subs:
-        data = sub.path.read_bytes()
+        try:
+            data = sub.path.read_bytes()
+        except OSError as exc:
+            data = b""
+            read_error = f"the file could not be read ({exc.strerror or exc})"
+        else:
+            read_error = None
         digest = hashlib.sha256(data).hexdigest()
         old = book.entries.get(str(sub.path))
         if (not regrade and old and old.get("sha256") == digest and old.get("fingerprint") == fp
@@ -323,7 +332,7 @@ def grade(paths, out="gradebook", jobs=None, timeout=60.0, memory_mb=1024, budge
             reused += 1
             report(sub, old, "unchanged, grade kept")
             continue
-        nb, why = _read_notebook(data)
+        nb, why = (None, read_error) if read_error else _read_notebook(data)
         exercises, how = exercises_for(sub.path.name, nb, chapter)
         if nb is None:
             entry = _unreadable(sub, digest, fp, exercises, how, why)
