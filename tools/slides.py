@@ -330,7 +330,8 @@ def _widget_outputs(state, model_id, seen=None):
     return outputs
 
 
-def freeze_widgets(nb, live_hint="an interactive widget: run the notebook in JupyterLab to use it"):
+def freeze_widgets(nb, live_hint="an interactive widget, shown as it last drew: run the notebook "
+                                 "in JupyterLab to use it"):
     """Replace each widget output by the last outputs it showed plus a one-line note (in place).
 
     Static HTML has no kernel, so a widget view would render as nothing; the notebook's
@@ -530,8 +531,8 @@ def build_deck(path, out, exporter=None, available=None):
     exporter = exporter or offline_exporter("slides")
     nb = nbformat.read(path, as_version=4)
     nb = freeze_widgets(apply_slide_metadata(copy.deepcopy(nb)),
-                        "an interactive widget: present the notebook with RISE in JupyterLab "
-                        "to use it")
+                        "an interactive widget, shown as it last drew: open the notebook in "
+                        "JupyterLab to move its sliders")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
     body, missing = rewrite_notebook_links(body, available or {path.stem}, ".slides.html")
     _warn_missing(path.name, missing)
