@@ -341,7 +341,8 @@ def grade(paths, out="gradebook", jobs=None, timeout=60.0, memory_mb=1024, budge
         else:
             inputs, seeds = _draw(exercises)
             job = {"notebook": nb, "inputs": inputs, "timeout": timeout, "budget": budget,
-                   "memory_mb": memory_mb, "calls": sum(e.trials for e in exercises)}
+                   "memory_mb": memory_mb, "calls": sum(e.trials for e in exercises),
+                   "ids": [e.id for e in exercises]}
             pending.append((sub, digest, how, exercises, seeds, job))
             continue
         book.put(entry)

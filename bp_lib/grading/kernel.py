@@ -209,13 +209,22 @@ def _run_notebook(job):
                 if index == 0:
                     notes.append(f"the memory limit could not be set ({what})")
                 elif index == len(cells) - 1:
-                    fatal = fatal or f"the grader's cell failed ({what})"
+                    if not _complete(answers_path, job.get("ids")):
+                        fatal = fatal or f"the grader's cell failed ({what})"
                 elif not origin[index][1]:      # a failing check cell is already in the verdict
                     verb = "got" if what.startswith("no result") else "raised"
                     notes.append(f"cell {origin[index][0]} (`{_first_line(cell.source)}`) {verb} {what}")
         if answers_path.exists():
             answers = answers_path.read_text()
     return {"answers": answers, "notes": notes, "fatal": fatal, "seconds": time.monotonic() - t0}
+
+
+def _complete(answers_path, ids):
+    """True when the harness wrote an answer for every exercise (its cell's end can still stall)."""
+    try:
+        return bool(ids) and set(ids) <= set(json.loads(answers_path.read_text()))
+    except (OSError, ValueError, TypeError):
+        return False
 
 
 # ----------------------------------------------------------------- answers
