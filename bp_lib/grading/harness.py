@@ -68,8 +68,10 @@ def _on_alarm(signum, frame):
 
 def call(fn, args, timeout):
     """``["ok", encoded answer]`` or ``["error", text]`` — the text as bp_lib.exercises.run_learner words it."""
-    previous = signal.signal(signal.SIGALRM, _on_alarm)
-    signal.setitimer(signal.ITIMER_REAL, timeout)
+    timed = hasattr(signal, "setitimer")   # not on Windows: the cell's time limit still holds
+    if timed:
+        previous = signal.signal(signal.SIGALRM, _on_alarm)
+        signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
         with np.errstate(all="ignore"):
             value = fn(*copy.deepcopy(args))
@@ -88,8 +90,9 @@ def call(fn, args, timeout):
                 break
         return ["error", f"your function raised {type(exc).__name__}: {exc}{where}"]
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        if timed:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
 
 
 def _write(path, answers):
@@ -105,8 +108,8 @@ def cap_memory(extra_mb):
     The learner's cells ran under the same kind of cap; setting it afresh here
     means a notebook that filled its memory still has room for the calls.
     """
-    import resource
     try:
+        import resource
         with open("/proc/self/statm") as f:
             now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
@@ -114,8 +117,8 @@ def cap_memory(extra_mb):
         if hard != resource.RLIM_INFINITY:
             cap = min(cap, hard)
         resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-    except (OSError, ValueError):
-        pass
+    except (ImportError, OSError, ValueError):
+        pass  # not Linux: no cap
 
 
 def main(user_ns, inputs_path, answers_path, timeout, memory_mb=None):

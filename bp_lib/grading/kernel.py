@@ -35,12 +35,13 @@ KERNEL_NAME = "bp_lib_grader"
 
 MEMORY_CAP_SOURCE = """\
 def _bp_lib_grader_cap(extra_mb):
-    import os, resource
+    import os
     try:
+        import resource
         with open("/proc/self/statm") as f:
             now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except OSError:
-        return  # not Linux: RLIMIT_AS is not enforced there anyway
+    except (ImportError, OSError):
+        return  # not Linux: no /proc, and RLIMIT_AS is not enforced elsewhere anyway
     soft, hard = resource.getrlimit(resource.RLIMIT_AS)
     cap = now + extra_mb * 2 ** 20
     if hard != resource.RLIM_INFINITY:
