@@ -154,7 +154,8 @@ def _run_notebook(job):
         client = NotebookClient(
             run_nb, km=km, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
             error_on_timeout=timed_out,
-            record_timing=False, resources={"metadata": {"path": str(workdir)}})
+            record_timing=False, shutdown_kernel="immediate",
+            resources={"metadata": {"path": str(workdir)}})
         env = dict(os.environ, OPENBLAS_NUM_THREADS="1", OMP_NUM_THREADS="1",
                    MKL_NUM_THREADS="1", PYDEVD_DISABLE_FILE_VALIDATION="1")
         env.pop("MPLBACKEND", None)  # the kernel's own inline backend closes figures per cell
