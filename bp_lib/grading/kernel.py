@@ -194,6 +194,10 @@ def _run_notebook(job):
                         run_sync(km.shutdown_kernel)(now=True)
                 except Exception:  # noqa: BLE001
                     pass
+        if fatal and fatal.startswith("the kernel died"):
+            last = _last_log_line(log_path)
+            if last:
+                fatal += f" (its last words: {last})"
         for index, cell in enumerate(cells):
             for out in cell.get("outputs", []):
                 if out.get("output_type") != "error":
@@ -219,6 +223,16 @@ def _run_notebook(job):
         if answers_path.exists():
             answers = answers_path.read_text()
     return {"answers": answers, "notes": notes, "fatal": fatal, "seconds": time.monotonic() - t0}
+
+
+def _last_log_line(path):
+    """The kernel process's last line on stdout/stderr that is not a routine start-up warning."""
+    try:
+        lines = [ln.strip() for ln in path.read_text(errors="replace").splitlines()]
+    except OSError:
+        return ""
+    lines = [ln for ln in lines if ln and "running over TCP without encryption" not in ln]
+    return _short(lines[-1], 200) if lines else ""
 
 
 def _complete(answers_path, ids):
