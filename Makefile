@@ -22,6 +22,7 @@ notebooks: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) benchmarks/bench_gradients.py
+	$(PY) benchmarks/bench_widgets.py
 
 # Lecturing (docs/lecturing.md): offline HTML slide decks and a static site of the course,
 # rendered from the stored notebooks; FROM=chapters renders the learners' copies instead.

@@ -9,8 +9,9 @@ and reported as medians and ratios of medians.
 
 * scikit-learn: ``MLPClassifier._backprop`` (its private backprop routine,
   called on preallocated buffers exactly as its own solvers do), logistic
-  hidden layer, softmax output, log-loss, ``alpha`` = λ (both scale the
-  penalty as λ/(2n)·‖W‖²).
+  hidden layer, softmax output, log-loss, ``alpha`` = λ: on a full batch both
+  scale the penalty as λ/(2n)·‖W‖² (in its SGD training sklearn divides by the
+  mini-batch size instead, so there alpha = λ·k/n; chapter 6 explains).
 * PyTorch (only when installed): ``loss.backward()`` on float64 CPU tensors,
   the forward pass included, as autograd needs it.
 * bp_lib: ``Network._backprop`` (forward + backward, no input validation), and
