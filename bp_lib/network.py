@@ -198,11 +198,12 @@ class Network:
         db = [None] * L
         delta = _delta.output_delta(zs[-1], activations[-1], Y, self.output, self.loss)
         hidden = _act.ACTIVATIONS[self.hidden]
+        ones = np.full(m, 1.0 / m)                # db = mean of δ's rows, as a product
         for l in range(L - 1, -1, -1):            # weight layer l+1 of the math
             deltas[l] = delta
             dW[l] = delta.T @ activations[l]      # = layer_gradients, without re-checking
             dW[l] /= m
-            db[l] = delta.sum(axis=0) / m
+            db[l] = ones @ delta
             if lam:
                 dW[l] += _reg.l2_gradient(self.weights[l], lam, m)
             if l > 0:                             # hidden_delta, in place on a fresh array
