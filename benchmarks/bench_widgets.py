@@ -1,4 +1,4 @@
-"""How long one slider change of each explorer takes: retrain + redraw.
+"""How long one slider change of each widget takes: retrain (or recompute) + redraw.
 
     python benchmarks/bench_widgets.py [--repeats 3]
 
@@ -7,7 +7,8 @@ function (:func:`bp_lib.widgets.eta_view`, :func:`~bp_lib.widgets.lambda_view`,
 :func:`~bp_lib.widgets.batch_mode_view`), which retrains the network from
 scratch and draws a new figure, then render that figure to PNG with the Agg
 canvas the way the inline backend does (``bbox_inches="tight"``, the figure's
-dpi).  Sending the PNG to the browser is not included.
+dpi).  For chapter 4's δ stepper it is :func:`bp_lib.widgets.stepper.stepper_png`,
+exactly what its callback displays.  Sending the PNG to the browser is not included.
 
 Each view is called over a grid of slider values that includes both ends of
 every slider, ``--repeats`` times; the script prints the median and the
@@ -32,7 +33,9 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
+import bp_lib  # noqa: E402
 from bp_lib.widgets import explorers as E  # noqa: E402
+from bp_lib.widgets import stepper as S  # noqa: E402
 
 TARGET_MS = 250.0
 
@@ -51,15 +54,35 @@ def grids():
         "batch_mode_explorer": [dict(eta=eta, batch_size=bs)
                                 for eta in _log_grid(*E.MODE_ETA_RANGE, 4)
                                 for bs in (E.MODE_BATCH_RANGE[0], 10, E.MODE_BATCH_RANGE[1])],
+        "delta_stepper": [dict(step=k) for k in range(S.n_steps(_STEP_NET))],
     }
 
 
+# The δ stepper of chapter 4 on the network its chapter steps through: every step.
+_STEP_NET = bp_lib.Network([3, 5, 4, 2], hidden="sigmoid", output="sigmoid", loss="mse", seed=0)
+_STEP_X = np.random.default_rng(0).normal(size=(4, 3))
+_STEP_Y = np.random.default_rng(1).random((4, 2))
+_STEP_TRACE = _STEP_NET.backprop(_STEP_X, _STEP_Y)
+
+
+def _stepper_change(step):
+    """What one move of the stepper's slider does: render that step to PNG."""
+    return S.stepper_png(_STEP_NET, _STEP_X, _STEP_Y, step, trace=_STEP_TRACE)
+
+
 VIEWS = {"eta_explorer": E.eta_view, "lambda_explorer": E.lambda_view,
-         "batch_mode_explorer": E.batch_mode_view}
+         "batch_mode_explorer": E.batch_mode_view, "delta_stepper": _stepper_change}
 
 
 def one_change(view, kwargs):
     """Wall and CPU seconds of one retrain + redraw."""
+    if view is _stepper_change:
+        t0, c0 = time.perf_counter(), time.process_time()
+        png = view(**kwargs)
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        if not png:
+            raise RuntimeError(f"stepper step {kwargs} rendered an empty PNG")
+        return wall, cpu
     t0, c0 = time.perf_counter(), time.process_time()
     result = view(**kwargs)
     buf = io.BytesIO()
