@@ -84,10 +84,10 @@ def test_stub_and_sign_flip():
     assert flipped.mistake == "sign_flipped"
 
 
-def test_one_epoch_cycles_through_the_three_modes():
-    rng = np.random.default_rng(0)
-    modes = {ch06._epoch_inputs(rng)[5] for _ in range(3)}
-    assert modes == {None, 1, ch06.EPOCH_MINI}
+def test_every_check_of_one_epoch_covers_the_three_modes():
+    for seed in (0, 1):   # whatever the seed, and however often check ran before
+        cases = get("one_epoch").cases(np.random.default_rng(seed))
+        assert [case[5] for case in cases] == [None, 1, ch06.EPOCH_MINI]
 
 
 @pytest.mark.parametrize("batch_size", [None, 1, 2, 3, 7])

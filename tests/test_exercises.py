@@ -389,7 +389,7 @@ def test_harness_main_answers_by_exercise_id(tmp_path):
 
     ex = get("mse_cost")
     rng = np.random.default_rng(7)
-    cases = [ex.make_inputs(rng) for _ in range(ex.trials)]
+    cases = ex.cases(rng)
     items = [{"id": "mse_cost", "cases": cases},
              {"id": "output_delta_sigmoid_ce", "seed": 11, "trials": 3},
              {"id": "hidden_delta"}, {"id": "backward_pass"}]

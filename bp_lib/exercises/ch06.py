@@ -28,8 +28,6 @@ m = 7 examples (nothing square, two hidden layers so the recursion runs twice).
 
 from __future__ import annotations
 
-import itertools
-
 import numpy as np
 
 from .. import activations
@@ -44,11 +42,11 @@ MATMUL_ERROR = r"(matmul: Input operand \d+ has a mismatch|shapes \(.*\) and \(.
 EPOCH_SIZES = (3, 4, 2)
 EPOCH_N = 7
 EPOCH_MINI = 3
-#: The modes are checked in turn, so any three consecutive cases cover all three.
-_MODES = itertools.cycle((None, 1, EPOCH_MINI))
+#: Case k of a check runs mode k: every check covers all three.
+_MODES = (None, 1, EPOCH_MINI)
 
 
-def _epoch_inputs(rng):
+def _epoch_inputs(rng, trial=0):
     net = Network(list(EPOCH_SIZES), hidden="sigmoid", output="softmax",
                   loss="softmax_cross_entropy", seed=int(rng.integers(0, 2 ** 31)))
     net.biases = [rng.normal(0.0, 0.5, size=b.shape) for b in net.biases]
@@ -57,7 +55,7 @@ def _epoch_inputs(rng):
     eta = float(rng.uniform(0.3, 1.0))
     lam = float(rng.uniform(0.5, 2.0))
     seed = int(rng.integers(0, 1000))
-    return net, X, Y, eta, lam, next(_MODES), seed
+    return net, X, Y, eta, lam, _MODES[trial % len(_MODES)], seed
 
 
 def _epoch(net, X, Y, eta, lam, batch_size, seed, *, lam_scale="n", shuffle=True,

@@ -12,6 +12,7 @@ because of what the learner's function did.
 from __future__ import annotations
 
 import copy
+import inspect
 import re
 import traceback
 from dataclasses import dataclass, field
@@ -56,7 +57,9 @@ class Exercise:
     signature : the function's signature as the learner sees it, e.g.
         ``"output_delta_mse(Z, A, Y, fprime)"``.
     summary : one line: what to compute.
-    make_inputs : ``rng -> tuple`` of positional arguments (fresh, random).
+    make_inputs : ``rng -> tuple`` of positional arguments (fresh, random);
+        ``(rng, trial) -> tuple`` when the case should depend on its number
+        (e.g. one mode per trial, so every check covers them all).
     reference : the correct function, same signature.
     mistakes : recognised wrong answers, tried in order.
     rtol, atol : tolerances of the comparison.
@@ -74,6 +77,12 @@ class Exercise:
     rtol: float = RTOL
     atol: float = ATOL
     trials: int = 3
+
+    def cases(self, rng):
+        """The ``trials`` argument tuples one check draws from ``rng``, in order."""
+        takes_trial = "trial" in inspect.signature(self.make_inputs).parameters
+        return [self.make_inputs(rng, trial) if takes_trial else self.make_inputs(rng)
+                for trial in range(self.trials)]
 
 
 def register(exercise: Exercise) -> Exercise:
@@ -209,9 +218,7 @@ def evaluate(exercise: Exercise, outputs_for, seed):
     for the learner's answer on ``args``.  Used by :func:`check` (in-process)
     and by the grader (answers computed in another process).
     """
-    rng = np.random.default_rng(seed)
-    for trial in range(exercise.trials):
-        args = exercise.make_inputs(rng)
+    for args in exercise.cases(np.random.default_rng(seed)):
         expected = exercise.reference(*copy.deepcopy(args))
         status, value = outputs_for(args)
         if status == "error":

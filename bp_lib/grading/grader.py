@@ -214,7 +214,7 @@ def _draw(exercises):
         seed = int(np.random.SeedSequence().entropy)
         seeds[ex.id] = seed
         rng = np.random.default_rng(seed)
-        cases = [ex.make_inputs(rng) for _ in range(ex.trials)]
+        cases = ex.cases(rng)
         try:
             pickle.dumps(cases)
             items.append({"id": ex.id, "cases": cases})

@@ -142,7 +142,7 @@ def main(user_ns, inputs_path, answers_path, timeout, memory_mb=None):
             if cases is None:  # arguments that do not pickle: draw them here from the seed
                 from bp_lib.exercises import get
                 rng = np.random.default_rng(item["seed"])
-                cases = [get(ex_id).make_inputs(rng) for _ in range(item["trials"])]
+                cases = get(ex_id).cases(rng)
             results = []
             for args in cases:
                 results.append(call(fn, args, timeout))
