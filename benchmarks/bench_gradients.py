@@ -14,8 +14,10 @@ and reported as medians and ratios of medians.
   mini-batch size instead, so there alpha = λ·k/n; chapter 6 explains).
 * PyTorch (only when installed): ``loss.backward()`` on float64 CPU tensors,
   the forward pass included, as autograd needs it.
-* bp_lib: ``Network._backprop`` (forward + backward, no input validation), and
-  the public ``Network.gradients`` (with validation) for reference.
+* bp_lib: ``Network._backprop`` with a ``Workspace`` — forward + backward as
+  :func:`bp_lib.train` runs them, without input validation, writing into
+  arrays kept from the previous step (as scikit-learn's solvers keep theirs) —
+  and the public ``Network.gradients`` (validated, new arrays) for reference.
 """
 
 from __future__ import annotations
@@ -36,7 +38,8 @@ LAM = 0.5
 def make_bp_lib(X, Y):
     net = bp_lib.Network([64, 32, 10], hidden="sigmoid", output="softmax",
                          loss="softmax_cross_entropy", seed=0)
-    return net, (lambda: net._backprop(X, Y, LAM)), (lambda: net.gradients(X, Y, LAM))
+    ws = bp_lib.network.Workspace()
+    return net, (lambda: net._backprop(X, Y, LAM, ws)), (lambda: net.gradients(X, Y, LAM))
 
 
 def make_sklearn(net, X, Y):

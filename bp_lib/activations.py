@@ -22,7 +22,7 @@ from typing import Callable
 import numpy as np
 
 
-def sigmoid(Z):
+def sigmoid(Z, out=None):
     r""":math:`\sigma(z) = 1/(1+e^{-z})`, for any finite z, accurate to the last digit.
 
     The plain formula is numerically sound: for large positive z, :math:`e^{-z}`
@@ -31,10 +31,11 @@ def sigmoid(Z):
     comes out right).  Its one edge is z < −709.78, where :math:`e^{-z}`
     exceeds the largest float and becomes ``inf``: then 1/(1+inf) = 0, the
     correctly rounded value, and that expected overflow is not reported as a
-    warning.  Computed in place on one new array (fast on large batches).
+    warning.  Computed in place on one new array (fast on large batches), or
+    in ``out`` when given (an array shaped like ``Z``; every activation takes one).
     """
     Z = np.asarray(Z, dtype=np.float64)
-    T = np.empty_like(Z)              # a 0-d array for a scalar z, so out= works too
+    T = np.empty_like(Z) if out is None else out   # 0-d for a scalar z, so out= works too
     np.negative(Z, out=T)
     with np.errstate(over="ignore"):
         np.exp(T, out=T)
@@ -48,8 +49,8 @@ def sigmoid_derivative(Z):
     return S * (1.0 - S)
 
 
-def tanh(Z):
-    return np.tanh(np.asarray(Z, dtype=np.float64))
+def tanh(Z, out=None):
+    return np.tanh(np.asarray(Z, dtype=np.float64), out=out)
 
 
 def tanh_derivative(Z):
@@ -58,9 +59,9 @@ def tanh_derivative(Z):
     return 1.0 - T * T
 
 
-def relu(Z):
+def relu(Z, out=None):
     Z = np.asarray(Z, dtype=np.float64)
-    return np.maximum(Z, 0.0)
+    return np.maximum(Z, 0.0, out=out)
 
 
 def relu_derivative(Z):
@@ -69,15 +70,18 @@ def relu_derivative(Z):
     return (Z > 0).astype(np.float64)
 
 
-def identity(Z):
-    return np.array(Z, dtype=np.float64)
+def identity(Z, out=None):
+    if out is None:
+        return np.array(Z, dtype=np.float64)
+    np.copyto(out, Z)
+    return out
 
 
 def identity_derivative(Z):
     return np.ones_like(np.asarray(Z, dtype=np.float64))
 
 
-def softmax(Z):
+def softmax(Z, out=None):
     r"""Row-wise softmax :math:`a_k = e^{z_k} / \sum_j e^{z_j}`.
 
     Stable form: subtracting the row maximum changes nothing mathematically
@@ -87,11 +91,11 @@ def softmax(Z):
     """
     Z = np.asarray(Z, dtype=np.float64)
     if Z.ndim != 2:
-        E = Z - Z.max(axis=-1, keepdims=True)
+        E = np.subtract(Z, Z.max(axis=-1, keepdims=True), out=out)
         np.exp(E, out=E)
         E /= E.sum(axis=-1, keepdims=True)
         return E
-    E = Z - _row_max(Z)[:, None]
+    E = np.subtract(Z, _row_max(Z)[:, None], out=out)
     np.exp(E, out=E)
     E /= (E @ np.ones(E.shape[1]))[:, None]        # row sums, as a matrix-vector product
     return E
@@ -134,33 +138,36 @@ def _elementwise_backward(scale_inplace):
     backward.inplace = scale_inplace
     return backward
 
+# The in-place scalings take an optional ``scratch`` array shaped like G for their
+# one intermediate, so the network's training loop can run without new arrays.
 
-def _sigmoid_scale(G, Z, A):
-    """G ⊙ σ'(z) = G ⊙ a(1 − a), in place on G."""
+
+def _sigmoid_scale(G, Z, A, scratch=None):
+    """G ⊙ σ'(z) = G ⊙ a(1 − a) = G⊙a − (G⊙a)⊙a, in place on G."""
     if A is None:
         A = sigmoid(Z)
     G *= A
-    G -= G * A
+    G -= np.multiply(G, A, out=scratch)
     return G
 
 
-def _tanh_scale(G, Z, A):
-    """G ⊙ tanh'(z) = G ⊙ (1 − a²), in place on G."""
+def _tanh_scale(G, Z, A, scratch=None):
+    """G ⊙ tanh'(z) = G ⊙ (1 − a²) = G − (G⊙a)⊙a, in place on G."""
     if A is None:
         A = tanh(Z)
-    T = G * A
+    T = np.multiply(G, A, out=scratch)
     T *= A
     G -= T
     return G
 
 
-def _relu_scale(G, Z, A):
+def _relu_scale(G, Z, A, scratch=None):
     """G ⊙ 1[z > 0], in place on G."""
     G *= np.asarray(Z) > 0
     return G
 
 
-def _identity_scale(G, Z, A):
+def _identity_scale(G, Z, A, scratch=None):
     return G
 
 
@@ -190,8 +197,8 @@ class Activation:
     backward: Callable
     elementwise: bool = True
 
-    def __call__(self, Z):
-        return self.f(Z)
+    def __call__(self, Z, out=None):
+        return self.f(Z, out=out)
 
     def __repr__(self):
         return f"Activation({self.name!r})"

@@ -41,37 +41,37 @@ def output_delta_mse(Z, A, Y, activation="sigmoid"):
     return _act.get(activation).backward(Z, A, A - Y)
 
 
-def output_delta_sigmoid_cross_entropy(A, Y):
+def output_delta_sigmoid_cross_entropy(A, Y, out=None):
     r"""δ⁽ᴸ⁾ for sigmoid outputs with per-output binary cross-entropy: :math:`a - y`.
 
     :math:`\frac{\partial\ell}{\partial a}=\frac{a-y}{a(1-a)}` meets
     :math:`\sigma'(z)=a(1-a)` and the two cancel.  Shapes ``(m, s_L)``.
     """
-    return A - Y
+    return np.subtract(A, Y, out=out)
 
 
-def output_delta_softmax_cross_entropy(A, Y):
+def output_delta_softmax_cross_entropy(A, Y, out=None):
     r"""δ⁽ᴸ⁾ for softmax outputs with categorical cross-entropy: :math:`a - y`.
 
     Through the full Jacobian: :math:`\delta_i=\sum_k (-y_k/a_k)\,a_k(\mathbb 1[k=i]-a_i)
     = -y_i + a_i\sum_k y_k = a_i - y_i` (the labels of a row sum to 1).
     Shapes ``(m, K)``.
     """
-    return A - Y
+    return np.subtract(A, Y, out=out)
 
 
-def output_delta(Z, A, Y, output, loss):
+def output_delta(Z, A, Y, output, loss, out=None):
     """δ⁽ᴸ⁾ for any supported (output activation, loss) pair; shapes ``(m, s_L)``.
 
-    Uses the ``a − y`` shortcut for the two matched pairs and the general
-    chain rule otherwise.
+    Uses the ``a − y`` shortcut for the two matched pairs (written into
+    ``out`` when given) and the general chain rule otherwise.
     """
     output = _act.get(output).name
     loss = _losses.get(loss).name
     if loss == "cross_entropy" and output == "sigmoid":
-        return output_delta_sigmoid_cross_entropy(A, Y)
+        return output_delta_sigmoid_cross_entropy(A, Y, out)
     if loss == "softmax_cross_entropy" and output == "softmax":
-        return output_delta_softmax_cross_entropy(A, Y)
+        return output_delta_softmax_cross_entropy(A, Y, out)
     if loss == "mse":
         return output_delta_mse(Z, A, Y, output)
     # Any other pair: the general rule, J_f^T ∂ℓ/∂a.

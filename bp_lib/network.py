@@ -164,14 +164,18 @@ class Network:
         return _accuracy(self._forward(X).output, Y)
 
     # ---------------------------------------------------- unchecked internals
-    def _forward(self, X):
+    def _forward(self, X, ws=None):
+        """Forward pass without input checks; ``ws``, a :class:`Workspace`, reuses arrays."""
+        ws = ws or _FRESH
         zs, activations = [], [X]
         A = X
         L = self.n_layers
+        m = X.shape[0]
         for l, (W, b) in enumerate(zip(self.weights, self.biases), start=1):
-            Z = A @ W.T
+            Z = np.matmul(A, W.T, out=ws.array("z", l, (m, W.shape[0])))   # Z = A_prev Wᵀ + b
             Z += b
-            A = _act.ACTIVATIONS[self.output if l == L else self.hidden].f(Z)
+            f = _act.ACTIVATIONS[self.output if l == L else self.hidden].f
+            A = f(Z, out=ws.array("a", l, Z.shape))                          # A = f(Z)
             zs.append(Z)
             activations.append(A)
         return ForwardTrace(zs, activations)
@@ -188,27 +192,38 @@ class Network:
             J += _reg.l2_penalty(self.weights, lam, m)
         return J
 
-    def _backprop(self, X, Y, lam):
-        trace = self._forward(X)
+    def _backprop(self, X, Y, lam, ws=None):
+        """Forward and backward pass without input checks.
+
+        With a :class:`Workspace` ``ws`` every array of the passes is written
+        into arrays kept from the previous call of the same shapes (what
+        :func:`bp_lib.train` does: no new memory per step); the trace is then
+        only valid until the next call with that workspace.
+        """
+        ws = ws or _FRESH
+        trace = self._forward(X, ws)
         zs, activations = trace.zs, trace.activations
         L = self.n_layers
         m = X.shape[0]
         deltas = [None] * L
         dW = [None] * L
         db = [None] * L
-        delta = _delta.output_delta(zs[-1], activations[-1], Y, self.output, self.loss)
+        delta = _delta.output_delta(zs[-1], activations[-1], Y, self.output, self.loss,
+                                    out=ws.array("delta", L, Y.shape))
         hidden = _act.ACTIVATIONS[self.hidden]
         ones = np.full(m, 1.0 / m)                # db = mean of δ's rows, as a product
         for l in range(L - 1, -1, -1):            # weight layer l+1 of the math
-            deltas[l] = delta
-            dW[l] = delta.T @ activations[l]      # = layer_gradients, without re-checking
-            dW[l] /= m
-            db[l] = ones @ delta
+            W = self.weights[l]
+            deltas[l] = delta                     # dW, db as in layer_gradients:
+            dW[l] = np.matmul(delta.T, activations[l], out=ws.array("dW", l, W.shape))
+            dW[l] /= m                            # δᵀ A_prev / m
+            db[l] = ones @ delta                  # mean of δ's rows
             if lam:
-                dW[l] += _reg.l2_gradient(self.weights[l], lam, m)
-            if l > 0:                             # hidden_delta, in place on a fresh array
-                delta = hidden.backward.inplace(delta @ self.weights[l], zs[l - 1],
-                                                activations[l])
+                dW[l] += _reg.l2_gradient(W, lam, m)
+            if l > 0:                             # hidden_delta: (δ W) ⊙ f'(Z), in place
+                G = np.matmul(delta, W, out=ws.array("delta", l, (m, W.shape[1])))
+                delta = hidden.backward.inplace(G, zs[l - 1], activations[l],
+                                                ws.array("scratch", l, G.shape))
         return BackpropTrace(zs, activations, deltas, dW, db)
 
     # --------------------------------------------------------------- checks
@@ -241,6 +256,35 @@ class Network:
         check_labels(Y, self.loss)
         lam = v.real(lam, "lam", low=0.0)
         return X, Y, lam
+
+
+class Workspace:
+    """Arrays kept between calls of :meth:`Network._backprop`, by name, layer and shape.
+
+    A training loop computes the same shapes step after step; writing them
+    into kept arrays instead of new ones saves the allocations (and, for
+    large batches, the page faults of fresh memory).
+    """
+
+    def __init__(self):
+        self._arrays = {}
+
+    def array(self, name, layer, shape):
+        key = (name, layer, shape)
+        arr = self._arrays.get(key)
+        if arr is None:
+            arr = self._arrays[key] = np.empty(shape)
+        return arr
+
+
+class _Fresh:
+    """The no-workspace case: ``out=None`` everywhere, so numpy makes new arrays."""
+
+    def array(self, name, layer, shape):
+        return None
+
+
+_FRESH = _Fresh()
 
 
 _PAIR_ADVICE = {

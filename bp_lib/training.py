@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as v
-from .network import Network, _accuracy
+from .network import Network, Workspace, _accuracy
 from .regularization import l2_penalty
 
 
@@ -114,6 +114,7 @@ def train(net, X, Y, eta, lam=0.0, epochs=10, batch_size=None, seed=0, *,
 
     history = History(eta=eta, lam=lam, batch_size=batch_size)
     rng = np.random.default_rng(seed)
+    ws = Workspace()                              # the same arrays for every step
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
         if not _record(history, net, X, Y, lam, X_val, Y_val, accuracy, 0):
             return history
@@ -126,7 +127,7 @@ def train(net, X, Y, eta, lam=0.0, epochs=10, batch_size=None, seed=0, *,
             for idx in batches:
                 Xb, Yb = X[idx], Y[idx]
                 m = Xb.shape[0]
-                trace = net._backprop(Xb, Yb, lam * m / n)   # (λm/n)/m = λ/n on W
+                trace = net._backprop(Xb, Yb, lam * m / n, ws)   # (λm/n)/m = λ/n on W
                 for l in range(net.n_layers):
                     net.weights[l] -= eta * trace.dW[l]
                     net.biases[l] -= eta * trace.db[l]

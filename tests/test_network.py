@@ -230,3 +230,24 @@ def test_numerical_gradient_restores_the_parameter_on_error():
     with pytest.raises(RuntimeError):
         bp_lib.numerical_gradient(boom, x)
     np.testing.assert_array_equal(x, [1.0, 2.0])
+
+
+def test_workspace_gives_the_same_numbers_and_reuses_its_arrays():
+    """train's fast path (kept arrays) computes exactly what the public path does."""
+    from bp_lib.network import Workspace
+    rng = np.random.default_rng(6)
+    for hidden, output, loss in [("sigmoid", "softmax", "softmax_cross_entropy"),
+                                 ("tanh", "sigmoid", "cross_entropy"),
+                                 ("relu", "identity", "mse"), ("identity", "softmax", "mse")]:
+        net = bp_lib.Network([4, 6, 5, 3], hidden=hidden, output=output, loss=loss, seed=2)
+        X = rng.normal(size=(9, 4))
+        Y = targets(rng, 9, 3, output, loss)
+        fresh = net.backprop(X, Y, lam=0.3)
+        ws = Workspace()
+        first = net._backprop(X, Y, 0.3, ws)
+        for name in ("zs", "activations", "deltas", "dW", "db"):
+            for a, b in zip(getattr(fresh, name), getattr(first, name)):
+                np.testing.assert_array_equal(a, b)
+        second = net._backprop(X, Y, 0.3, ws)
+        assert all(a is b for a, b in zip(first.zs, second.zs))        # the same arrays
+        assert all(a is b for a, b in zip(first.deltas[:-1], second.deltas[:-1]))
