@@ -249,8 +249,9 @@ def screenshots() -> Path:
     return SCREENSHOTS
 
 
-@pytest.fixture(scope="module")
-def browser():
+@contextlib.contextmanager
+def chromium():
+    """Debian's Chromium, headless, through playwright; closed on exit (also on failure)."""
     if sync_playwright is None:
         _missing("the Python package `playwright` is not installed")
     if not os.access(CHROMIUM, os.X_OK):
@@ -266,9 +267,9 @@ def browser():
         pw.stop()
 
 
-@pytest.fixture(scope="module")
-def lab(course, tmp_path_factory):
-    home = tmp_path_factory.mktemp("lab-home")
+@contextlib.contextmanager
+def jupyterlab(course, home):
+    """JupyterLab on a free loopback port, token off, serving ``course``; stopped on exit."""
     port = _free_port()
     argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
             "--ServerApp.port_retries=0", "--allow-root",
@@ -281,6 +282,18 @@ def lab(course, tmp_path_factory):
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as b:
+        yield b
+
+
+@pytest.fixture(scope="module")
+def lab(course, tmp_path_factory):
+    with jupyterlab(course, tmp_path_factory.mktemp("lab-home")) as server:
+        yield server
 
 
 @contextlib.contextmanager

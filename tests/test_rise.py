@@ -108,39 +108,16 @@ def shots() -> Path:
 
 @pytest.fixture(scope="module")
 def browser():
-    if tb.sync_playwright is None:
-        tb._missing("the Python package `playwright` is not installed")
     if importlib.util.find_spec("jupyterlab_rise") is None:
         tb._missing("jupyterlab_rise is not installed (pip install -r requirements.txt)")
-    import os
-    if not os.access(tb.CHROMIUM, os.X_OK):
-        tb._missing(f"{tb.CHROMIUM} not found (apt-get install -y chromium)")
-    pw = tb.sync_playwright().start()
-    try:
-        b = pw.chromium.launch(executable_path=tb.CHROMIUM, headless=True, args=tb.CHROMIUM_ARGS)
-        try:
-            yield b
-        finally:
-            b.close()
-    finally:
-        pw.stop()
+    with tb.chromium() as b:
+        yield b
 
 
 @pytest.fixture(scope="module")
 def lab(course, tmp_path_factory):
-    home = tmp_path_factory.mktemp("rise-home")
-    port = tb._free_port()
-    argv = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-            "--ServerApp.port_retries=0", "--allow-root",
-            "--IdentityProvider.token=", "--ServerApp.password=",
-            f"--ServerApp.root_dir={course}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
-            "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
-    server = tb.Server("JupyterLab", argv, course, tb._jupyter_env(home), home / "lab.log", port)
-    try:
-        server.start("/api/status")
+    with tb.jupyterlab(course, tmp_path_factory.mktemp("rise-home")) as server:
         yield server
-    finally:
-        server.stop()
 
 
 def _rise_frame(page):
