@@ -12,12 +12,14 @@ Conventions (stated once, used everywhere):
 * **The cost is a mean.**  :math:`J = \frac1m\sum_i \ell_i + \frac{\lambda}{2m}\sum_l\lVert W^{(l)}\rVert^2`,
   with :math:`\ell = \tfrac12\lVert a-y\rVert^2` for ``"mse"``; biases are not penalized.
 
-Modules, one per idea (and per chapter): ``activations`` (1), ``losses`` (2),
-``delta`` (3, 4), ``regularization`` (5), ``network`` and ``training`` (6),
-``gradcheck``, ``datasets``, ``plots``, ``exercises`` (graded checks).
+Modules, one per idea (and per chapter): ``notation`` and ``activations`` (1),
+``losses`` (2), ``delta`` (3, 4), ``regularization`` (5), ``network`` and
+``training`` (6), ``crosswalk`` (the appendix: every document's notation),
+``gradcheck``, ``datasets``, ``plots`` and ``widgets`` (figures and sliders),
+``exercises`` (graded checks) and ``grade`` (``python -m bp_lib.grade``).
 """
 
-from . import activations, datasets, delta, gradcheck, losses, regularization
+from . import activations, crosswalk, datasets, delta, gradcheck, losses, notation, regularization
 from .datasets import one_hot
 from .gradcheck import array_relative_error, gradient_check, numerical_gradient, relative_error
 from .network import BackpropTrace, ForwardTrace, Network
@@ -27,6 +29,6 @@ __version__ = "0.1.0"
 
 __all__ = [
     "Network", "ForwardTrace", "BackpropTrace", "train", "History", "gradient_check",
-    "numerical_gradient", "relative_error", "array_relative_error", "one_hot", "activations", "losses", "delta",
-    "regularization", "gradcheck", "datasets",
+    "numerical_gradient", "relative_error", "array_relative_error", "one_hot", "activations",
+    "losses", "delta", "regularization", "gradcheck", "datasets", "notation", "crosswalk",
 ]
