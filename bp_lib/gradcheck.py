@@ -9,9 +9,13 @@ a b) the report gives the relative error of the whole array,
 
 .. math:: \frac{\lVert g - n\rVert}{\max(\lVert g\rVert + \lVert n\rVert,\ 10^{-12})},
 
-with g the analytic and n the numerical gradient.  In float64 with
-ε = 1e-6 a correct gradient gives about 1e-9 to 1e-7; a wrong one (missing
-transpose, missing f') gives order 0.1 to 1.  The element-wise version
+with g the analytic and n the numerical gradient.  The step ε = 1e-5
+balances the two errors of the estimate in float64 — truncation, about
+ε² times the third derivative (≈ 1e-10), and rounding, about 1e-16·|J|/ε
+(≈ 1e-11) — so a correct gradient gives about 1e-10 to 1e-7 (the upper end
+for arrays whose gradient is itself tiny, 1e-5 or less); a wrong one
+(missing transpose, missing f') gives order 0.1 to 1.  With ε = 1e-6
+rounding dominates, and a correct but tiny gradient can come out near 1e-6.  The element-wise version
 (:func:`relative_error`) is kept for looking at single entries, where tiny
 gradients make it noisy.
 """
@@ -28,7 +32,7 @@ from . import _validate as v
 TOLERANCE = 1e-6
 
 
-def numerical_gradient(f, x, eps=1e-6):
+def numerical_gradient(f, x, eps=1e-5):
     """Centred-difference gradient of the scalar ``f()`` with respect to array ``x``.
 
     ``x`` is changed in place one entry at a time and always restored (in a
@@ -115,7 +119,7 @@ class GradientCheck:
         return "\n".join(lines)
 
 
-def gradient_check(net, X, Y, lam=0.0, eps=1e-6, gradients=None):
+def gradient_check(net, X, Y, lam=0.0, eps=1e-5, gradients=None):
     """Compare a network's backprop gradients with centred finite differences.
 
     ``gradients`` may be ``(dW, db)`` from any other implementation (a
