@@ -13,7 +13,8 @@ and reported as medians and ratios of medians.
   scale the penalty as λ/(2n)·‖W‖² (in its SGD training sklearn divides by the
   mini-batch size instead, so there alpha = λ·k/n; chapter 6 explains).
 * PyTorch (only when installed): ``loss.backward()`` on float64 CPU tensors,
-  the forward pass included, as autograd needs it.
+  the forward pass included, as autograd needs it; its default thread count
+  (numpy's BLAS uses its default too).
 * bp_lib: ``Network._backprop`` with a ``Workspace`` — forward + backward as
   :func:`bp_lib.train` runs them, without input validation, writing into
   arrays kept from the previous step (as scikit-learn's solvers keep theirs) —
@@ -23,6 +24,7 @@ and reported as medians and ratios of medians.
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import time
 import warnings
@@ -67,11 +69,13 @@ def make_sklearn(net, X, Y):
 
 
 def make_torch(net, X, Y):
+    # Idle OpenMP threads must sleep, not spin: torch's spinning threads would
+    # steal the cores from the contender timed right after it.
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     try:
         import torch
     except ImportError:
         return None
-    torch.set_num_threads(1)
     Xt, labels = torch.from_numpy(X), torch.from_numpy(Y.argmax(axis=1))
     Ws = [torch.tensor(W, requires_grad=True) for W in net.weights]
     bs = [torch.tensor(b, requires_grad=True) for b in net.biases]
