@@ -79,6 +79,17 @@ def array_relative_error(analytic, numeric):
     return float(np.linalg.norm(a - n) / max(np.linalg.norm(a) + np.linalg.norm(n), 1e-12))
 
 
+def report(what, analytic, numeric, tolerance=TOLERANCE):
+    """Print one line comparing two computations of the same array (what the chapters use).
+
+    ``what: relative error 3.2e-11 (agrees)`` — the relative error of
+    :func:`array_relative_error`, and whether it is below ``tolerance``.
+    Returns nothing, so it can end a notebook cell without an ``Out[]``.
+    """
+    err = array_relative_error(analytic, numeric)
+    print(f"{what}: relative error {err:.1e} ({'agrees' if err < tolerance else 'DISAGREES'})")
+
+
 @dataclass(frozen=True)
 class ParameterCheck:
     name: str          # e.g. "W1", "b3" (1-based layer numbers, as in the math)
