@@ -95,7 +95,14 @@ def softmax(Z, out=None):
         np.exp(E, out=E)
         E /= E.sum(axis=-1, keepdims=True)
         return E
-    E = np.subtract(Z, _row_max(Z)[:, None], out=out)
+    hi = Z.max()
+    if hi - Z.min() < 700.0:
+        # One shift for the whole batch is as safe when the logits span less than 700:
+        # every exponent is then between −700 and 0, so no e^x overflows or falls below
+        # the smallest normal float (e^−708), and each row keeps its full precision.
+        E = np.subtract(Z, hi, out=out)
+    else:
+        E = np.subtract(Z, _row_max(Z)[:, None], out=out)
     np.exp(E, out=E)
     E /= (E @ np.ones(E.shape[1]))[:, None]        # row sums, as a matrix-vector product
     return E

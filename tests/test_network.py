@@ -269,3 +269,16 @@ def test_gradient_check_has_a_wide_margin_on_correct_gradients():
                 report = bp_lib.gradient_check(net, X, targets(rng, 7, 2, output, loss), lam=0.7)
                 worst = max(worst, report.max_relative_error)
     assert worst < bp_lib.gradcheck.TOLERANCE / 10, worst
+
+
+@pytest.mark.parametrize("Z", [
+    [[-600.0, -599.0, -601.0], [0.0, 1.0, 2.0]],      # span < 700: one shift for the batch
+    [[0.0, 1.0, 2.0], [2000.0, 2001.0, 1999.0]],      # span > 700: a shift per row
+    [[-1e4, 0.0, 1e4], [5.0, 5.0, 5.0]],
+])
+def test_softmax_is_exact_whatever_the_span_of_the_logits(Z):
+    Z = np.array(Z)
+    A = activations.softmax(Z)
+    for z, a in zip(Z, A):   # one row at a time, shifted by its own maximum
+        e = np.exp(z - z.max())
+        np.testing.assert_allclose(a, e / e.sum(), rtol=1e-14, atol=0)
