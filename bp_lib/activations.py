@@ -104,7 +104,9 @@ def softmax(Z, out=None):
     else:
         E = np.subtract(Z, _row_max(Z)[:, None], out=out)
     np.exp(E, out=E)
-    E /= (E @ np.ones(E.shape[1]))[:, None]        # row sums, as a matrix-vector product
+    inv_sums = E @ np.ones(E.shape[1])              # row sums, as a matrix-vector product
+    np.divide(1.0, inv_sums, out=inv_sums)          # one division per row, then a product
+    E *= inv_sums[:, None]
     return E
 
 

@@ -210,20 +210,22 @@ class Network:
         db = [None] * L
         delta = _delta.output_delta(zs[-1], activations[-1], Y, self.output, self.loss,
                                     out=ws.array("delta", L, Y.shape))
-        hidden = _act.ACTIVATIONS[self.hidden]
-        ones = np.full(m, 1.0 / m)                # db = mean of δ's rows, as a product
+        scale_hidden = _act.ACTIVATIONS[self.hidden].backward.inplace
+        mean_rows = ws.filled("mean", m, 1.0 / m)  # db = mean of δ's rows, as a product
         for l in range(L - 1, -1, -1):            # weight layer l+1 of the math
             W = self.weights[l]
             deltas[l] = delta                     # dW, db as in layer_gradients:
-            dW[l] = np.matmul(delta.T, activations[l], out=ws.array("dW", l, W.shape))
-            dW[l] /= m                            # δᵀ A_prev / m
-            db[l] = ones @ delta                  # mean of δ's rows
+            # δᵀ A_prev / m, computed as (A_prevᵀ δ)ᵀ: the same sums, and for the
+            # output layer's few columns the faster way round for BLAS
+            dWt = np.matmul(activations[l].T, delta, out=ws.array("dWt", l, W.shape[::-1]))
+            dWt *= 1.0 / m
+            dW[l] = dWt.T
+            db[l] = mean_rows @ delta
             if lam:
                 dW[l] += _reg.l2_gradient(W, lam, m)
             if l > 0:                             # hidden_delta: (δ W) ⊙ f'(Z), in place
                 G = np.matmul(delta, W, out=ws.array("delta", l, (m, W.shape[1])))
-                delta = hidden.backward.inplace(G, zs[l - 1], activations[l],
-                                                ws.array("scratch", l, G.shape))
+                delta = scale_hidden(G, zs[l - 1], activations[l], ws.array("scratch", l, G.shape))
         return BackpropTrace(zs, activations, deltas, dW, db)
 
     # --------------------------------------------------------------- checks
@@ -276,12 +278,23 @@ class Workspace:
             arr = self._arrays[key] = np.empty(shape)
         return arr
 
+    def filled(self, name, length, value):
+        """A kept ``(length,)`` array of ``value`` (a constant the passes reuse)."""
+        key = (name, length, value)
+        arr = self._arrays.get(key)
+        if arr is None:
+            arr = self._arrays[key] = np.full(length, value)
+        return arr
+
 
 class _Fresh:
     """The no-workspace case: ``out=None`` everywhere, so numpy makes new arrays."""
 
     def array(self, name, layer, shape):
         return None
+
+    def filled(self, name, length, value):
+        return np.full(length, value)
 
 
 _FRESH = _Fresh()

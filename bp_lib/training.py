@@ -116,7 +116,7 @@ def train(net, X, Y, eta, lam=0.0, epochs=10, batch_size=None, seed=0, *,
     rng = np.random.default_rng(seed)
     ws = Workspace()                              # the same arrays for every step
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        if not _record(history, net, X, Y, lam, X_val, Y_val, accuracy, 0):
+        if not _record(history, net, X, Y, lam, X_val, Y_val, accuracy, 0, ws):
             return history
         for epoch in range(1, epochs + 1):
             if batch_size is None or batch_size >= n:
@@ -132,14 +132,18 @@ def train(net, X, Y, eta, lam=0.0, epochs=10, batch_size=None, seed=0, *,
                     net.weights[l] -= eta * trace.dW[l]
                     net.biases[l] -= eta * trace.db[l]
                 history.steps += 1
-            if not _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch):
+            if not _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch, ws):
                 break
     return history
 
 
-def _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch):
-    """Append the epoch's figures; return False (and say why) when they are not finite."""
-    trace = net._forward(X)
+def _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch, ws):
+    """Append the epoch's figures; return False (and say why) when they are not finite.
+
+    The forward passes write into the training workspace ``ws`` (the step is done
+    with its arrays by now), so recording costs no new memory either.
+    """
+    trace = net._forward(X, ws)
     data_J = net._cost(trace, Y, 0.0)
     J = data_J + l2_penalty(net.weights, lam, X.shape[0])
     finite = np.isfinite(J) and all(np.all(np.isfinite(W)) for W in net.weights)
@@ -157,7 +161,7 @@ def _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch):
     if accuracy:
         history.accuracy.append(_accuracy(trace.output, Y))
     if X_val is not None:
-        vtrace = net._forward(X_val)
+        vtrace = net._forward(X_val, ws)
         history.val_loss.append(net._cost(vtrace, Y_val, 0.0))
         if accuracy:
             history.val_accuracy.append(_accuracy(vtrace.output, Y_val))
