@@ -192,16 +192,18 @@ class Network:
             J += _reg.l2_penalty(self.weights, lam, m)
         return J
 
-    def _backprop(self, X, Y, lam, ws=None):
+    def _backprop(self, X, Y, lam, ws=None, forward=None):
         """Forward and backward pass without input checks.
 
         With a :class:`Workspace` ``ws`` every array of the passes is written
         into arrays kept from the previous call of the same shapes (what
         :func:`bp_lib.train` does: no new memory per step); the trace is then
-        only valid until the next call with that workspace.
+        only valid until the next call with that workspace.  ``forward``, a
+        :class:`ForwardTrace` of this ``X`` with the current weights, is used
+        instead of computing the forward pass again.
         """
         ws = ws or _FRESH
-        trace = self._forward(X, ws)
+        trace = forward if forward is not None else self._forward(X, ws)
         zs, activations = trace.zs, trace.activations
         L = self.n_layers
         m = X.shape[0]

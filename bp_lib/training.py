@@ -115,33 +115,44 @@ def train(net, X, Y, eta, lam=0.0, epochs=10, batch_size=None, seed=0, *,
     history = History(eta=eta, lam=lam, batch_size=batch_size)
     rng = np.random.default_rng(seed)
     ws = Workspace()                              # the same arrays for every step
+    ws_val = Workspace()                          # the validation pass's own
     with np.errstate(over="ignore", invalid="ignore", divide="ignore", under="ignore"):
-        if not _record(history, net, X, Y, lam, X_val, Y_val, accuracy, 0, ws):
-            return history
+        recorded = _record(history, net, X, Y, lam, X_val, Y_val, accuracy, 0, ws, ws_val)
         for epoch in range(1, epochs + 1):
+            if recorded is None:
+                break
             if batch_size is None or batch_size >= n:
-                batches = [slice(None)]
+                # One step on the whole set: its forward pass is the one just recorded
+                # (same weights, same X), so the step starts from that trace.
+                trace = net._backprop(X, Y, lam, ws, forward=recorded)
+                _step(net, trace, eta)
+                history.steps += 1
             else:
                 order = rng.permutation(n)
-                batches = [order[i:i + batch_size] for i in range(0, n, batch_size)]
-            for idx in batches:
-                Xb, Yb = X[idx], Y[idx]
-                m = Xb.shape[0]
-                trace = net._backprop(Xb, Yb, lam * m / n, ws)   # (λm/n)/m = λ/n on W
-                for l in range(net.n_layers):
-                    net.weights[l] -= eta * trace.dW[l]
-                    net.biases[l] -= eta * trace.db[l]
-                history.steps += 1
-            if not _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch, ws):
-                break
+                for i in range(0, n, batch_size):
+                    idx = order[i:i + batch_size]
+                    Xb, Yb = X[idx], Y[idx]
+                    m = Xb.shape[0]
+                    trace = net._backprop(Xb, Yb, lam * m / n, ws)   # (λm/n)/m = λ/n on W
+                    _step(net, trace, eta)
+                    history.steps += 1
+            recorded = _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch, ws, ws_val)
     return history
 
 
-def _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch, ws):
-    """Append the epoch's figures; return False (and say why) when they are not finite.
+def _step(net, trace, eta):
+    """One gradient-descent update, in place: W ← W − η ∂J/∂W, b ← b − η ∂J/∂b."""
+    for l in range(net.n_layers):
+        net.weights[l] -= eta * trace.dW[l]
+        net.biases[l] -= eta * trace.db[l]
 
-    The forward passes write into the training workspace ``ws`` (the step is done
-    with its arrays by now), so recording costs no new memory either.
+
+def _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch, ws, ws_val):
+    """Append the epoch's figures and return the forward trace of the training set,
+    or None (and say why) when they are not finite.
+
+    The forward passes write into kept arrays (``ws``, whose step is done with
+    them by now, and ``ws_val``), so recording costs no new memory either.
     """
     trace = net._forward(X, ws)
     data_J = net._cost(trace, Y, 0.0)
@@ -156,13 +167,13 @@ def _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch, ws):
             f"{'NaN' if np.isnan(J) else 'infinite'} — gradient descent diverged. "
             f"The learning rate eta={history.eta:g} is too large for this network and data; "
             f"try a value several times smaller.")
-        return False
+        return None
     history.loss.append(data_J)
     if accuracy:
         history.accuracy.append(_accuracy(trace.output, Y))
     if X_val is not None:
-        vtrace = net._forward(X_val, ws)
+        vtrace = net._forward(X_val, ws_val)
         history.val_loss.append(net._cost(vtrace, Y_val, 0.0))
         if accuracy:
             history.val_accuracy.append(_accuracy(vtrace.output, Y_val))
-    return True
+    return trace

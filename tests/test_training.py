@@ -37,6 +37,31 @@ def test_full_batch_step_is_one_gradient_step():
         np.testing.assert_allclose(net.biases[l], before.biases[l] - 0.5 * db[l])
 
 
+def test_full_batch_epochs_are_plain_gradient_steps_with_a_validation_set_of_equal_size():
+    """train reuses each epoch's recorded forward pass for the next step; with a
+    validation set as large as the training set (whose pass must not overwrite
+    that trace) the weights and costs still equal a loop over the public API."""
+    rng = np.random.default_rng(3)
+    X, Y = rng.normal(size=(7, 3)), np.eye(2)[rng.integers(0, 2, 7)]
+    Xv, Yv = rng.normal(size=(7, 3)), np.eye(2)[rng.integers(0, 2, 7)]
+    net = bp_lib.Network([3, 5, 2], output="softmax", loss="softmax_cross_entropy", seed=4)
+    manual = net.copy()
+    h = bp_lib.train(net, X, Y, eta=0.7, lam=0.2, epochs=4, X_val=Xv, Y_val=Yv)
+    costs, val_losses = [manual.cost(X, Y, lam=0.2)], [manual.cost(Xv, Yv)]
+    for _ in range(4):
+        dW, db = manual.gradients(X, Y, lam=0.2)
+        for l in range(2):
+            manual.weights[l] -= 0.7 * dW[l]
+            manual.biases[l] -= 0.7 * db[l]
+        costs.append(manual.cost(X, Y, lam=0.2))
+        val_losses.append(manual.cost(Xv, Yv))
+    for l in range(2):
+        np.testing.assert_allclose(net.weights[l], manual.weights[l], rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(net.biases[l], manual.biases[l], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(h.cost, costs, rtol=1e-12)
+    np.testing.assert_allclose(h.val_loss, val_losses, rtol=1e-12)
+
+
 def test_lambda_means_the_same_in_every_mode():
     """A mini-batch contributes (λ/n)W to the weight gradient, n the training-set size."""
     rng = np.random.default_rng(1)
