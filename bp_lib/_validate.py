@@ -12,6 +12,18 @@ import numbers
 import numpy as np
 
 
+def as_float_array(value, name: str, expected: str) -> np.ndarray:
+    """``value`` read as a float64 array (no copy when it already is one), or a
+    TypeError saying that ``name`` must be ``expected`` and what came instead."""
+    if isinstance(value, (str, bytes)) or value is None:
+        raise TypeError(f"{name} must be {expected}; got {type(value).__name__}")
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be {expected}; got {type(value).__name__} that numpy "
+                        f"cannot read as numbers") from None
+
+
 def as_matrix(value, name: str, *, cols: int | None = None, rows: int | None = None,
               what: str = "") -> np.ndarray:
     """Return ``value`` as a finite float64 2-D array, or raise.
@@ -19,14 +31,7 @@ def as_matrix(value, name: str, *, cols: int | None = None, rows: int | None = N
     ``cols``/``rows`` pin the expected number of columns/rows; ``what``
     explains the expected shape in words, e.g. ``"(m, n_in) = (m, 3)"``.
     """
-    if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name} must be a 2-D array of numbers{_shape_hint(what)}; "
-                        f"got {type(value).__name__}")
-    try:
-        arr = np.asarray(value, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a 2-D array of numbers{_shape_hint(what)}; "
-                        f"got {type(value).__name__} that numpy cannot read as numbers") from None
+    arr = as_float_array(value, name, f"a 2-D array of numbers{_shape_hint(what)}")
     if arr.ndim != 2:
         hint = ""
         if arr.ndim == 1:

@@ -38,14 +38,7 @@ __all__ = ["theta_from_wb", "wb_from_theta", "add_bias_unit", "xw_from_wx", "wx_
 
 def _bias_vector(b, rows):
     """``b`` as a float64 1-D array of length ``rows``, or a clear error."""
-    if isinstance(b, (str, bytes)) or b is None:
-        raise TypeError(f"b must be a 1-D array of numbers with shape (s_l,) = ({rows},); "
-                        f"got {type(b).__name__}")
-    try:
-        arr = np.array(b, dtype=np.float64)
-    except (TypeError, ValueError):
-        raise TypeError(f"b must be a 1-D array of numbers with shape (s_l,) = ({rows},); got "
-                        f"{type(b).__name__} that numpy cannot read as numbers") from None
+    arr = v.as_float_array(b, "b", f"a 1-D array of numbers with shape (s_l,) = ({rows},)")
     if arr.ndim != 1:
         hint = " (a column? use b.ravel())" if arr.ndim == 2 and 1 in arr.shape else ""
         raise ValueError(f"b must be 1-D with shape (s_l,) = ({rows},); got shape "
