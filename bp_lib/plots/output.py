@@ -48,7 +48,8 @@ def _heat(ax, M, norm, title, *, xlabel=None, ylabel=None, annotate=True):
     if annotate:
         for (r, c), value in np.ndenumerate(M):
             dark = abs(value) > 0.6 * norm.vmax
-            ax.text(c, r, f"{value:+.2f}".replace("+0.00", "0").replace("-0.00", "0"),
+            text = "0" if value == 0 else f"{value:+.3f}" if abs(value) < 0.01 else f"{value:+.2f}"
+            ax.text(c, r, text,
                     ha="center", va="center", fontsize=8.5, color="white" if dark else "black")
     ax.set_title(title, fontsize=10)
     if xlabel:
