@@ -71,8 +71,9 @@ class Network:
         Per-example loss.  ``cross_entropy`` needs a sigmoid output,
         ``softmax_cross_entropy`` a softmax output; ``mse`` fits any output.
     seed : int
-        Seeds the initial weights: :math:`W^{(l)} \sim \mathcal N(0, 1/s_{l-1})`
-        (:math:`2/s_{l-1}` for ReLU hidden layers), biases 0.
+        Seeds the initial weights: :math:`W^{(l)} \sim \mathcal N(0, 1/s_{l-1})`; when
+        ``hidden="relu"`` the variance is :math:`2/s_{l-1}` for every layer, the output
+        layer included.  Biases start at 0.
 
     The cost of a batch of m examples is
 
