@@ -275,7 +275,9 @@ def torch_sequential(net):
     activation (``nn.Sigmoid``, ``nn.Tanh``, ``nn.ReLU``, ``nn.Identity``, or
     ``nn.Softmax(dim=1)`` for a softmax output): the model computes :math:`a^{(L)}` for a
     ``(m, n_in)`` float64 tensor, and ``model.state_dict()`` has the keys of
-    :func:`linear_state_dict`.  The loss is not part of the model.
+    :func:`linear_state_dict`.  Each ``nn.Linear`` computes ``Z = A @ weight.T + bias``, the
+    row form of :math:`z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}`, exactly as ``net.forward`` does.
+    The loss is not part of the model.
 
     Needs ``torch`` (not in the learner's requirements): raises ``ModuleNotFoundError``
     saying how to install it when it is missing.
@@ -310,9 +312,11 @@ def _doc(doc, name="doc"):
 def doc_layer(l, doc):
     r"""The number a document gives the course's layer ``l`` (of :math:`z^{(l)}, a^{(l)}, \delta^{(l)}`).
 
-    The course (like 000 and 001) calls the input layer 0, so the first layer with weights
-    is 1; 003 and 004 call the input layer 1, so the course's :math:`\delta^{(l)}` is their
-    :math:`\delta^{(l+1)}`.  Weight matrices carry the same number everywhere
+    The course (like 000, and 001's definitions) calls the input layer 0, so the first layer
+    with weights is 1; 002, 003 and 004 call the input layer 1, so the course's
+    :math:`\delta^{(l)}` is their :math:`\delta^{(l+1)}`.  001 switches to that pairing from
+    its (9.17) on, which ``DOCUMENTS["001"]["numbering"]`` records; its offset here is that of
+    its definitions.  Weight matrices carry the same number everywhere
     (``W⁽ˡ⁾``, ``Θ⁽ˡ⁾``, ``W^l``): what differs is where the units are counted from.
     """
     l = v.integer(l, "l", low=0)

@@ -105,3 +105,9 @@ def test_the_converted_lambda_gives_the_same_gradient(net, X):
 def test_bad_input_is_named(net, X, call, error, message):
     with pytest.raises(error, match=message):
         call(net, X)
+
+
+def test_torch_sequential_says_how_to_install_torch_when_it_is_missing(net, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)     # import torch now fails
+    with pytest.raises(ModuleNotFoundError, match="pip install torch"):
+        cw.torch_sequential(net)
