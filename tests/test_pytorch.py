@@ -23,7 +23,6 @@ from bp_lib import crosswalk as cw
 from bp_lib.gradcheck import array_relative_error
 
 AGREE = 1e-12
-torch.set_num_threads(1)
 
 # (sizes, hidden, output, loss): every activation PyTorch gets, all layer widths different.
 NETWORKS = [
