@@ -482,6 +482,7 @@ def _setup_isolation(trusted, jobs, timeout, budget, calls_max, workdir):
             "bubblewrap) on a Linux machine, or, only for notebooks you trust, pass --trusted "
             "to grade without isolation")
     return {"slots": _slots(jobs), "uid_base": sb.UID_BASE if os.geteuid() == 0 else None,
+            "fontlist": sb.matplotlib_font_cache(),
             "workdir": workdir, "libraries": {}, "overlay": sb.library_overlay(),
             "limits": sb.Limits(cpu_seconds=int(budget + timeout * (calls_max + 2) + 60))}
 
@@ -501,7 +502,8 @@ def _library_for(isolation, inputs):
         dest = Path(isolation["workdir"]) / f"lib{len(libs)}"
         libs[visible] = str(sb.build_library(dest, set(visible)))
     return {"slots": isolation["slots"], "uid_base": isolation["uid_base"],
-            "library": libs[visible], "overlay": isolation["overlay"], "limits": isolation["limits"]}
+            "library": libs[visible], "overlay": isolation["overlay"], "limits": isolation["limits"],
+            "fontlist": isolation["fontlist"]}
 
 
 def grade(paths, out="gradebook", jobs=None, timeout=60.0, memory_mb=1024, budget=300.0,

@@ -200,7 +200,7 @@ def _run_notebook(job):
             tmp = Path(tmp)
             os.chmod(tmp, 0o755)
             private = sb.Private(tmp / "box")
-            private.make(uid)
+            private.make(uid, box.get("fontlist") if box else None)
             workdir, channel = private.work, private.channel
             cells = [nbformat.v4.new_code_cell(MEMORY_CAP_SOURCE.format(extra_mb=int(job["memory_mb"])))]
             origin = [None]                 # notebook cell number (1-based) of each executed cell

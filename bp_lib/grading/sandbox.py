@@ -11,8 +11,9 @@ What the kernel of one submission sees:
   of the class folder, the gradebook, the course's repository or ``$HOME``;
 * read-only: ``/usr``, the Python installation and the environment's
   packages, and a *reduced* ``bp_lib`` (:func:`build_library`) in which the
-  modules that implement what the exercises ask for are stubs raising
-  :class:`GradingHidden` — there is nothing to import or read on disk;
+  modules that implement what the exercises ask for are stubs: their names
+  can be imported but raise ``GradingHidden`` when used, and their code is
+  not on disk;
 * its own PID, network, IPC and UTS namespaces: no other process (not the
   grader, not another kernel), no network but its own loopback; the sandbox
   root, ``/usr`` and the library cannot be written;
@@ -49,9 +50,6 @@ ALWAYS_VISIBLE = frozenset({"_validate", "activations", "datasets"})
 #: User ids for sandboxed kernels when the grader runs as root: one per worker slot, far above
 #: any real account, so a limit on processes counts only that kernel's.
 UID_BASE = 3_900_000
-
-HIDDEN_MESSAGE = ("bp_lib.{name} is hidden while your notebook is graded: an exercise is "
-                  "answered with your own code, not the library's")
 
 
 class SandboxUnavailable(RuntimeError):
@@ -129,9 +127,10 @@ def _python_roots():
     return roots
 
 
-def _bwrap_base(private: Path, uid=None):
+def _bwrap_base(private: Path, uid=None, read_only=()):
     """bwrap's arguments up to the command: namespaces, the file system, no environment."""
-    binds = [(r, False) for r in _python_roots()] + ([(private, True)] if str(private) != "/" else [])
+    binds = [(r, False) for r in _python_roots()] + [(Path(r), False) for r in read_only]
+    binds += [(private, True)] if str(private) != "/" else []
     dirs = []
     for path, _ in binds:
         for parent in _parents(path):
@@ -170,11 +169,27 @@ class Private:
     def channel(self):     # connection file, IPC sockets, harness, inputs, answers
         return self.root / "channel"
 
-    def make(self, uid=None):
-        for d in (self.root, self.work, self.home, self.channel):
+    def make(self, uid=None, fontlist=None):
+        """Create the folders (owned by ``uid``); seed matplotlib's font list so no kernel rebuilds it."""
+        mpl = self.home / ".matplotlib"
+        for d in (self.root, self.work, self.home, self.channel, mpl):
             d.mkdir(mode=0o700, exist_ok=True)
-            if uid is not None:
+        if fontlist:
+            shutil.copy(fontlist, mpl / Path(fontlist).name)
+        if uid is not None:
+            for d in (self.root, self.work, self.home, self.channel, mpl, *mpl.iterdir()):
                 os.chown(d, uid, uid)
+
+
+def matplotlib_font_cache():
+    """The grader's matplotlib font list (``fontlist-v*.json``), built if missing, or ``None``."""
+    try:
+        import matplotlib
+        from matplotlib import font_manager  # noqa: F401 — builds the list on first import
+        found = sorted(Path(matplotlib.get_cachedir()).glob("fontlist-v*.json"))
+        return str(found[-1]) if found else None
+    except Exception:  # noqa: BLE001 — only a speed-up
+        return None
 
 
 def kernel_argv(private: Private, library: Path, limits: Limits, uid=None, library_overlay=None):
@@ -182,8 +197,7 @@ def kernel_argv(private: Private, library: Path, limits: Limits, uid=None, libra
     args = ["prlimit", f"--cpu={int(limits.cpu_seconds)}", f"--nproc={int(limits.processes)}",
             f"--fsize={int(limits.file_mb) * 2 ** 20}", f"--nofile={int(limits.open_files)}",
             "--core=0", "--"]
-    args += _bwrap_base(private.root, uid=uid)
-    args += ["--ro-bind", str(library), str(library)]
+    args += _bwrap_base(private.root, uid=uid, read_only=[library])
     if library_overlay is not None:   # a bp_lib installed inside a bound folder: cover it
         args += ["--ro-bind", str(library / "bp_lib"), str(library_overlay)]
     env = {
@@ -278,24 +292,54 @@ def visible_modules(needed=()):
 
 
 _STUB = '''"""Hidden while a notebook is graded (see bp_lib.grading.sandbox)."""
-from bp_lib._hidden import GradingHidden
+from bp_lib._hidden import Hidden
 
 
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    raise GradingHidden({message!r})
+    return Hidden({prefix!r} + name)
 '''
 
-_HIDDEN = '''"""Why a part of bp_lib is missing while a notebook is graded."""
+_HIDDEN = '''"""What stands for the parts of bp_lib that are hidden while a notebook is graded.
+
+Importing a hidden name works (so a notebook's import lines still run); using
+it (calling it, iterating over it, computing with it) raises GradingHidden.
+"""
+
+MESSAGE = ("bp_lib.{name} is hidden while your notebook is graded: an exercise is answered "
+           "with your own code, not the library's")
 
 
 class GradingHidden(RuntimeError):
-    """Raised by every part of bp_lib that is hidden while a notebook is graded."""
+    """Raised by every use of a part of bp_lib that is hidden while a notebook is graded."""
+
+
+class Hidden:
+    __slots__ = ("_name",)
+
+    def __init__(self, name):
+        object.__setattr__(self, "_name", name)
+
+    def __getattr__(self, attr):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return Hidden(self._name + "." + attr)
+
+    def __repr__(self):
+        return "<bp_lib." + self._name + ": hidden while graded>"
+
+    def _refuse(self, *args, **kwargs):
+        raise GradingHidden(MESSAGE.format(name=self._name))
+
+    __call__ = __iter__ = __getitem__ = __len__ = __bool__ = __setattr__ = _refuse
+    __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __matmul__ = _refuse
+    __rmatmul__ = __truediv__ = __rtruediv__ = __neg__ = __float__ = __int__ = _refuse
+    __array__ = __mro_entries__ = __instancecheck__ = __subclasscheck__ = _refuse
 '''
 
-_EXERCISES = '''"""The check cells' ``check`` while a notebook is graded: the grader judges the functions itself."""
-from bp_lib._hidden import GradingHidden
+_EXERCISES = '''"""The check cells' check() while a notebook is graded: the grader judges the functions itself."""
+from bp_lib._hidden import Hidden
 
 
 class _NotChecked:
@@ -318,32 +362,24 @@ def check(*args, **kwargs):
 def __getattr__(name):
     if name.startswith("__"):
         raise AttributeError(name)
-    raise GradingHidden({message!r})
-'''
-
-_INIT = '''"""bp_lib as a notebook sees it while graded: {visible}; the rest is hidden."""
-from bp_lib._hidden import GradingHidden
-from . import {imports}
-{one_hot}
-
-def __getattr__(name):
-    if name.startswith("__"):
-        raise AttributeError(name)
-    raise GradingHidden({message!r}.format(name=name))
+    return Hidden("exercises." + name)
 '''
 
 
 def build_library(dest: Path, visible):
     """Write the reduced ``bp_lib`` into ``dest/bp_lib``; return ``dest`` (the PYTHONPATH entry).
 
-    Visible modules are copied as they are; every other module or subpackage
-    of bp_lib becomes a stub whose attributes raise :class:`GradingHidden`,
-    so its code is neither importable nor on disk inside the sandbox.
+    Visible modules are copied as they are, and so is the package's
+    ``__init__``; every other module, subpackage and submodule of bp_lib
+    becomes a stub whose names stand for ``Hidden`` placeholders, so its code
+    is neither importable nor on disk inside the sandbox, while a notebook's
+    ``from bp_lib import …`` lines still run.
     """
     package = _package_dir()
     names = _module_names(package)
     out = dest / "bp_lib"
     out.mkdir(parents=True)
+    shutil.copy2(package / "__init__.py", out / "__init__.py")
     (out / "_hidden.py").write_text(_HIDDEN)
     for name, path in sorted(names.items()):
         if name in visible:
@@ -351,21 +387,18 @@ def build_library(dest: Path, visible):
                 shutil.copytree(path, out / name, ignore=shutil.ignore_patterns("__pycache__"))
             else:
                 shutil.copy2(path, out / path.name)
-            continue
-        message = HIDDEN_MESSAGE.format(name=name)
-        if name == "exercises":
-            (out / name).mkdir()
-            (out / name / "__init__.py").write_text(_EXERCISES.format(message=message))
         elif path.is_dir():
-            (out / name).mkdir()
-            (out / name / "__init__.py").write_text(_STUB.format(message=message))
+            for f in path.rglob("*.py"):
+                rel = f.relative_to(package)
+                target = out / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                dotted = ".".join(rel.with_suffix("").parts).removesuffix(".__init__")
+                if name == "exercises" and rel.parts[1:] == ("__init__.py",):
+                    target.write_text(_EXERCISES)
+                else:
+                    target.write_text(_STUB.format(prefix=dotted + "."))
         else:
-            (out / f"{name}.py").write_text(_STUB.format(message=message))
-    shown = sorted(n for n in visible if n in names and not n.startswith("_"))
-    one_hot = "from .datasets import one_hot" if "datasets" in visible else ""
-    (out / "__init__.py").write_text(_INIT.format(
-        visible=", ".join(shown) or "nothing", imports=", ".join(sorted(visible & set(names))),
-        one_hot=one_hot, message=HIDDEN_MESSAGE.replace("{name}", "{name}")))
+            (out / f"{name}.py").write_text(_STUB.format(prefix=name + "."))
     for p in [dest, *dest.rglob("*")]:
         p.chmod(0o755 if p.is_dir() else 0o644)
     return dest
