@@ -167,9 +167,13 @@ def _survivors(uid):
     for entry in os.listdir("/proc"):
         if entry.isdigit():
             try:
-                if os.stat(f"/proc/{entry}").st_uid == uid:
+                if os.stat(f"/proc/{entry}").st_uid != uid:
+                    continue
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    state = f.read().rsplit(b")", 1)[1].split()[0]
+                if state not in (b"Z", b"X"):       # a zombie is dead, only not yet reaped
                     found.append(int(entry))
-            except OSError:
+            except (OSError, IndexError):
                 pass
     return found
 
@@ -267,13 +271,20 @@ def _run_notebook(job):
                                 notes.append(f"the notebook used up its {job['budget']:g} s: cells from "
                                              f"cell {origin[index][0]} on were not run")
                                 break
+                            started = time.monotonic()
                             client.execute_cell(cells[index], index)
+                            if time.monotonic() - started >= timeout and not _responds(client):
+                                raise _Stuck()
                         running = len(cells) - 1
                         # Written only now, after every learner cell has finished.
                         _write_for(harness_path, Path(__file__).with_name("harness.py").read_bytes(), uid)
                         _write_for(inputs_path, job["inputs"], uid)
                         client.timeout = timeout * max(1, job.get("calls", 1)) + 30
                         client.execute_cell(cells[-1], len(cells) - 1)
+                except _Stuck:
+                    fatal = (f"cell {origin[running][0]} (`{_first_line(cells[running].source)}`) "
+                             f"ran past the {timeout:g} s limit and ignored the interrupt, so the "
+                             "kernel was stopped; nothing after it ran")
                 except DeadKernelError:
                     where = ("before the learner's cells ran" if running == 0 else
                              "while the grader called the exercise functions" if running == len(cells) - 1
@@ -293,7 +304,11 @@ def _run_notebook(job):
                     except Exception:  # noqa: BLE001
                         pass
             if uid is not None:
-                # Nothing of the submission may run while its answers are read.
+                # Nothing of the submission may run while its answers are read.  Its processes
+                # die with the sandbox's PID 1; give the kernel a moment to finish that.
+                stop = time.monotonic() + 3
+                while _survivors(uid) and time.monotonic() < stop:
+                    time.sleep(0.02)
                 left = _survivors(uid)
                 for p in left:
                     _kill_group(p)
@@ -333,6 +348,20 @@ def _run_notebook(job):
         if slot is not None:
             box["slots"].put(slot)
     return {"answers": answers, "notes": notes, "fatal": fatal, "seconds": time.monotonic() - t0}
+
+
+class _Stuck(Exception):
+    """The kernel went on running a cell after it was interrupted."""
+
+
+def _responds(client, wait=5.0):
+    """True when the kernel answers a kernel_info request within ``wait`` s (it is not stuck)."""
+    from jupyter_core.utils import run_sync
+    try:
+        run_sync(client.kc.kernel_info)(reply=True, timeout=wait)
+        return True
+    except Exception:  # noqa: BLE001 — TimeoutError, or the kernel is gone
+        return False
 
 
 def _sandbox_manager(base, uid):
