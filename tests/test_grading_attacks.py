@@ -197,28 +197,23 @@ def _attacks(klass, out, port):
         "get_ipython().events.register('pre_execute', _swap)\n")
     spy = (
         "def _spy():\n"
-        "    import os, socket, glob\n"
+        "    import os, socket\n"
         "    seen = []\n"
-        "    for path in ['~', '/root', '/home', '/tmp', '/work', '/']:\n"
-        "        try:\n"
-        "            seen.append(path + ': ' + repr(os.listdir(os.path.expanduser(path))))\n"
-        "        except OSError as e:\n"
-        "            seen.append(path + ': ' + type(e).__name__)\n"
-        "    seen.append('pids: ' + ' '.join(p for p in os.listdir('/proc') if p.isdigit()))\n"
-        f"    for path in [{str(SOLUTION)!r}, {str(ROOT / 'bp_lib' / 'delta.py')!r},\n"
-        "                 '/etc/shadow', '/root/.bash_history']:\n"
-        "        try:\n"
-        "            seen.append(open(path).read()[:200])\n"
-        "        except OSError as e:\n"
-        "            seen.append(path + ': ' + type(e).__name__)\n"
         "    try:\n"
         f"        socket.create_connection(('127.0.0.1', {port}), timeout=1).close()\n"
         "        seen.append('CONNECTED')\n"
         "    except OSError as e:\n"
-        "        seen.append('no connection: ' + type(e).__name__)\n"
-        "    seen.append(repr(sorted(os.environ)))\n"
+        "        seen.append('no connection')\n"
+        f"    for path in [{str(SOLUTION)!r}, {str(ROOT / 'bp_lib' / 'delta.py')!r},\n"
+        "                 '/etc/shadow', '/root/.bash_history']:\n"
+        "        try:\n"
+        "            seen.append('<<read>> ' + open(path).read()[:100])\n"
+        "        except OSError as e:\n"
+        "            seen.append(os.path.basename(path) + ': ' + type(e).__name__)\n"
+        "    seen.append('pids ' + str(sum(p.isdigit() for p in os.listdir('/proc'))))\n"
+        "    seen.append('env ' + ','.join(sorted(os.environ)))\n"
         "    import bp_lib\n"
-        "    seen.append(open(os.path.join(os.path.dirname(bp_lib.__file__), 'delta.py')).read())\n"
+        "    seen.append(open(os.path.join(os.path.dirname(bp_lib.__file__), 'delta.py')).read()[:150])\n"
         "    return ' | '.join(seen)\n")
     killer = (
         "import os, signal, glob\n"
@@ -424,9 +419,13 @@ def test_a_spy_sees_nothing_of_the_grader(hostile_class):
     # no source of bp_lib, of solutions/ or of the grader: only the stub that stands for delta.py
     assert "import numpy" not in feedback and "def output_delta" not in feedback
     assert "from bp_lib._hidden import Hidden" in feedback     # what it found instead: the stub
-    assert "/etc/shadow: FileNotFoundError" in feedback
-    assert "/root/.bash_history: FileNotFoundError" in feedback or \
-        "/root/.bash_history: PermissionError" in feedback
+    assert "<<read>>" not in feedback, feedback
+    for name in ("shadow", ".bash_history"):
+        assert f"{name}: FileNotFoundError" in feedback or f"{name}: PermissionError" in feedback
+    assert f"{SOLUTION.name}: FileNotFoundError" in feedback and "delta.py: FileNotFoundError" in feedback
+    pids = int(feedback.split("pids ")[1].split()[0])
+    assert pids <= 4, feedback          # bwrap's init, the kernel, perhaps a helper: nothing else
+    assert "BP_ATTACK_SECRET" not in feedback
 
 
 def test_killing_and_spawning_stay_inside_the_sandbox(hostile_class):
