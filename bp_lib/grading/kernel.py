@@ -273,7 +273,7 @@ def _run_notebook(job):
                                 break
                             started = time.monotonic()
                             client.execute_cell(cells[index], index)
-                            if time.monotonic() - started >= timeout and not _responds(client):
+                            if time.monotonic() - started >= timeout and not _responds(client, index):
                                 raise _Stuck()
                         running = len(cells) - 1
                         # Written only now, after every learner cell has finished.
@@ -354,14 +354,19 @@ class _Stuck(Exception):
     """The kernel went on running a cell after it was interrupted."""
 
 
-def _responds(client, wait=5.0):
-    """True when the kernel answers a kernel_info request within ``wait`` s (it is not stuck)."""
-    from jupyter_core.utils import run_sync
+def _responds(client, index, wait=5.0):
+    """True when the kernel runs an empty cell within ``wait`` s (it is not stuck in the last one)."""
+    import nbformat
+    probe = nbformat.v4.new_code_cell("pass")
+    timeout, client.timeout = client.timeout, wait
+    started = time.monotonic()
     try:
-        run_sync(client.kc.kernel_info)(reply=True, timeout=wait)
-        return True
-    except Exception:  # noqa: BLE001 — TimeoutError, or the kernel is gone
+        client.execute_cell(probe, index)
+    except Exception:  # noqa: BLE001 — the kernel is gone
         return False
+    finally:
+        client.timeout = timeout
+    return time.monotonic() - started < wait
 
 
 def _sandbox_manager(base, uid):
