@@ -250,6 +250,7 @@ def _run_notebook(job):
                 resources={"metadata": {"path": str(workdir)}})
             log_path = tmp / "kernel.log"
             running = 0
+            slow = set()      # cells stopped at the time limit
             # However the kernel behaves (ignores interrupts, floods its output), it is killed
             # once the notebook's whole allowance is spent.
             allowance = (job["budget"] + timeout * (max(1, job.get("calls", 1)) + 2) + 60)
@@ -273,8 +274,10 @@ def _run_notebook(job):
                                 break
                             started = time.monotonic()
                             client.execute_cell(cells[index], index)
-                            if time.monotonic() - started >= timeout and not _responds(client, index):
-                                raise _Stuck()
+                            if time.monotonic() - started >= timeout:
+                                slow.add(index)
+                                if not _responds(client, index):
+                                    raise _Stuck()
                         running = len(cells) - 1
                         # Written only now, after every learner cell has finished.
                         _write_for(harness_path, Path(__file__).with_name("harness.py").read_bytes(), uid)
@@ -320,6 +323,11 @@ def _run_notebook(job):
                 if last:
                     fatal += f" (its last words: {last})"
             for index, cell in enumerate(cells):
+                if index in slow and 0 < index < len(cells) - 1:
+                    notes.append(f"cell {origin[index][0]} (`{_first_line(cell.source)}`) got no "
+                                 f"result within the {timeout:g} s limit per cell: it was "
+                                 "interrupted (an endless loop?)")
+                    continue
                 for out in cell.get("outputs", []):
                     if out.get("output_type") != "error":
                         continue
@@ -359,6 +367,7 @@ def _responds(client, index, wait=5.0):
     import nbformat
     probe = nbformat.v4.new_code_cell("pass")
     timeout, client.timeout = client.timeout, wait
+    original = client.nb.cells[index]     # execute_cell puts the cell it runs at this index
     started = time.monotonic()
     try:
         client.execute_cell(probe, index)
@@ -366,6 +375,7 @@ def _responds(client, index, wait=5.0):
         return False
     finally:
         client.timeout = timeout
+        client.nb.cells[index] = original
     return time.monotonic() - started < wait
 
 
