@@ -5,9 +5,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
-# The browser test drives Debian's Chromium (never `playwright install`); sudo only when not root.
+# The browser test drives Debian's Chromium (never `playwright install`); the grader isolates each
+# submission with bubblewrap (`bwrap`). Both come from Debian; sudo only when not root.
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-CHROMIUM := command -v chromium >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium)
+CHROMIUM := (command -v chromium && command -v bwrap) >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium bubblewrap)
 
 .PHONY: lab test notebooks check-notebooks bench clean setup setup-dev
 

@@ -88,7 +88,12 @@ def call(fn, args, timeout):
                 code = (frame.line or "").strip()
                 where = f" (line {frame.lineno}" + (f": `{code}`)" if code else ")")
                 break
-        return ["error", f"your function raised {type(exc).__name__}: {exc}{where}"]
+        try:
+            text = str(exc)
+        except BaseException:  # noqa: BLE001 — an exception whose message itself fails
+            text = "(its message could not be shown)"
+        text = text if len(text) <= 1000 else text[:1000] + " …"
+        return ["error", f"your function raised {type(exc).__name__}: {text}{where}"]
     finally:
         if timed:
             signal.setitimer(signal.ITIMER_REAL, 0)
@@ -102,41 +107,65 @@ def _write(path, answers):
     os.replace(tmp, path)
 
 
-def cap_memory(extra_mb):
-    """Let the kernel grow by ``extra_mb`` from now on (the soft ``RLIMIT_AS``; Linux only).
+def cap_memory(extra_mb=None):
+    """Give the grader's calls the reserve the first cell kept back (soft ``RLIMIT_AS`` up to the hard one).
 
-    The learner's cells ran under the same kind of cap; setting it afresh here
-    means a notebook that filled its memory still has room for the calls.
+    The learner's cells ran under the soft limit; the hard limit, set before
+    any of them ran, is a little higher and cannot be lifted from inside the
+    kernel.  Raising the soft limit to it means a notebook that filled its
+    memory still has a little room for the calls.  Linux only.
     """
     try:
         import resource
-        with open("/proc/self/statm") as f:
-            now = int(f.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
         soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-        cap = now + extra_mb * 2 ** 20
-        if hard != resource.RLIM_INFINITY:
-            cap = min(cap, hard)
-        resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+        resource.setrlimit(resource.RLIMIT_AS, (hard, hard))
     except (ImportError, OSError, ValueError):
         pass  # not Linux: no cap
 
 
+def exercise_function(ex_id, source, user_ns):
+    """The learner's function as its exercise cell defines it, or ``(None, why)``.
+
+    The grader sends the source of the cell that answers the exercise (found
+    in the submitted file, outside the kernel).  Running that source again in
+    a copy of the notebook's namespace gives the function *that cell* defines
+    — whatever later cells, hooks or patches did to the notebook's globals —
+    while the helpers and imports of other cells stay reachable.
+    """
+    if source is None:
+        fn = user_ns.get(ex_id)
+    else:
+        ns = dict(user_ns)
+        ns.pop(ex_id, None)
+        try:
+            with np.errstate(all="ignore"):
+                exec(compile(source, f"<the cell that answers {ex_id}>", "exec"), ns)
+        except NotImplementedError:
+            return None, NOT_IMPLEMENTED
+        except BaseException as exc:  # noqa: BLE001 — the cell itself fails: say so
+            return None, (f"the cell that defines `{ex_id}` raised {type(exc).__name__}: "
+                          f"{str(exc)[:300]}")
+        fn = ns.get(ex_id)
+    if fn is None:
+        return None, (f"no function `{ex_id}` is defined in the notebook "
+                      "(its cell deleted or renamed, or the cell raised?)")
+    if not callable(fn):
+        return None, (f"`{ex_id}` in the notebook is not a function "
+                      f"(it is of type {type(fn).__name__})")
+    return fn, None
+
+
 def main(user_ns, inputs_path, answers_path, timeout, memory_mb=None):
     """Answer every exercise of the inputs file; the answers file is rewritten after each one."""
-    if memory_mb:
-        cap_memory(memory_mb)
+    cap_memory()
     with open(inputs_path, "rb") as f:
         exercises = pickle.load(f)
     answers = {}
     for item in exercises:
         ex_id = item["id"]
-        fn = user_ns.get(ex_id)
+        fn, why = exercise_function(ex_id, item.get("source"), user_ns)
         if fn is None:
-            answers[ex_id] = {"missing": f"no function `{ex_id}` is defined in the notebook "
-                                         "(its cell deleted or renamed, or the cell raised?)"}
-        elif not callable(fn):
-            answers[ex_id] = {"missing": f"`{ex_id}` in the notebook is not a function "
-                                         f"(it is of type {type(fn).__name__})"}
+            answers[ex_id] = {"missing": why}
         else:
             cases = item.get("cases")
             if cases is None:  # arguments that do not pickle: draw them here from the seed
