@@ -583,13 +583,14 @@ def plot_backward_steps(net, X, Y, layers=None, *, annotate=True):
     fnorm = Normalize(0.0, max(float(np.max(fp)) for fp in fps.values()))
     gtop = max(float(np.max(np.abs(trace.dW[l]))) for l in layers)
     gnorm = Normalize(-gtop, gtop)
-    col_w = [max(net.sizes[l + 1], net.sizes[l]) for l in layers]
-    total_w = max(net.sizes[l + 1] + 2 * net.sizes[l] + net.sizes[l] + net.sizes[l] for l in layers)
+    op_w, gap = 1.3, 0.5
+    total_w = max(net.sizes[l + 1] + 4 * net.sizes[l] for l in layers) + 4 * op_w + 5 * gap
     height = max(max(m, net.sizes[l + 1]) for l in layers)
-    fig = plt.figure(figsize=(1.0 + 0.62 * (total_w + 13),
-                              1.6 + len(layers) * (0.6 * height + 1.5)))
+    unit = 0.40                          # inches per matrix entry
+    fig = plt.figure(figsize=(0.4 + unit * total_w,
+                              1.0 + len(layers) * (unit * (height + 2.6) + 0.3)))
     grid = fig.add_gridspec(len(layers) + 1, 1,
-                            height_ratios=[0.6 * height + 1.5] * len(layers) + [0.5])
+                            height_ratios=[unit * (height + 2.6) + 0.3] * len(layers) + [0.45])
     axes = np.array([[fig.add_subplot(grid[r, 0])] for r in range(len(layers))])
     bar_axes = grid[len(layers), 0].subgridspec(1, 4, wspace=0.35)
     cmaps = {"delta": "RdBu_r", "W": "PuOr_r", "fp": "viridis", "dW": "PiYG"}
@@ -599,12 +600,12 @@ def plot_backward_steps(net, X, Y, layers=None, *, annotate=True):
                   (f"W⁽{sup1}⁾", net.weights[l], "W", wnorm), ("⊙", None, None, None),
                   (f"f′(Z⁽{sup}⁾)", fps[l], "fp", fnorm), ("=", None, None, None),
                   (f"Δ⁽{sup}⁾", trace.deltas[l - 1], "delta", dnorm), ("   ", None, None, None),
-                  (f"∂J/∂W⁽{sup1}⁾ = Δ⁽{sup1}⁾ᵀA⁽{sup}⁾/m", trace.dW[l], "dW", gnorm)]
+                  (f"∂J/∂W⁽{sup1}⁾\n= Δ⁽{sup1}⁾ᵀA⁽{sup}⁾/m", trace.dW[l], "dW", gnorm)]
         x = 0.0
         for name, M, kind, norm in blocks:
             if M is None:
-                ax.text(x + 0.9, height / 2, name, fontsize=20, ha="center", va="center")
-                x += 1.8
+                ax.text(x + op_w / 2, height / 2, name, fontsize=18, ha="center", va="center")
+                x += op_w
                 continue
             h, w = M.shape
             ax.imshow(M, cmap=cmaps[kind], norm=norm, extent=(x, x + w, h, 0),
@@ -615,18 +616,21 @@ def plot_backward_steps(net, X, Y, layers=None, *, annotate=True):
                     for c in range(w):
                         val = M[r, c]
                         txt = f"{val:.2f}" if kind in ("W", "fp") else f"{val:.0e}".replace("e-0", "e-")
-                        ax.text(x + c + 0.5, r + 0.5, txt, ha="center", va="center", fontsize=7.5,
-                                color="black")
+                        rgb = plt.get_cmap(cmaps[kind])(norm(val))[:3]
+                        dark = 0.299 * rgb[0] + 0.587 * rgb[1] + 0.114 * rgb[2] < 0.45
+                        ax.text(x + c + 0.5, r + 0.5, txt, ha="center", va="center", fontsize=7,
+                                color="white" if dark else "black")
             shape = f"({h}×{w})"
-            ax.text(x + w / 2, -0.35, f"{name}\n{shape}", ha="center", va="bottom", fontsize=10.5)
-            x += w + 0.6
-        ax.set_xlim(-0.3, x + 0.3)
-        ax.set_ylim(height + 0.3, -2.4)
+            ax.text(x + w / 2, -0.3, f"{name}\n{shape}", ha="center", va="bottom", fontsize=10)
+            x += w + gap
+        ax.set_xlim(-0.2, x)
+        ax.set_ylim(height + 0.2, -2.4)
         ax.set_aspect("equal")
         ax.axis("off")
         fpn = {"sigmoid": "σ′", "tanh": "tanh′", "relu": "relu′"}.get(net.layer_activation(l), "f′")
         ax.set_title(f"backward step into layer {l}:  Δ⁽{sup}⁾ = (Δ⁽{sup1}⁾ W⁽{sup1}⁾) ⊙ "
-                     f"{fpn}(Z⁽{sup}⁾)   — rows are the {m} examples", fontsize=11, loc="left")
+                     f"{fpn}(Z⁽{sup}⁾);  rows of Δ, f′ are the {m} examples", fontsize=11,
+                     loc="left")
     for c, (kind, norm, label) in enumerate((("delta", dnorm, "Δ (one scale for every row)"),
                                              ("W", wnorm, "W"), ("fp", fnorm, "f′(Z)"),
                                              ("dW", gnorm, "∂J/∂W"))):
@@ -637,6 +641,8 @@ def plot_backward_steps(net, X, Y, layers=None, *, annotate=True):
         if kind == "delta":
             top = norm.vmax
             bar.set_ticks([-top, -top / 100, 0, top / 100, top])
+        elif kind == "dW":
+            bar.set_ticks([-gtop, 0.0, gtop], labels=[f"{-gtop:.1e}", "0", f"{gtop:.1e}"])
     return fig
 
 
