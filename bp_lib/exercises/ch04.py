@@ -58,7 +58,7 @@ def _distinct_widths(rng, n, low=2, high=7, avoid=()):
     return widths
 
 
-def _hidden_inputs(rng, trial):
+def _hidden_inputs(rng, trial=0):
     m = int(rng.integers(3, 8))
     s_next, s_l = _distinct_widths(rng, 2, avoid=(m,))
     return (rng.normal(size=(m, s_next)), rng.normal(size=(s_next, s_l)),
@@ -74,7 +74,7 @@ def _network_sizes(rng, trial):
     return _distinct_widths(rng, depth + 1, avoid=(m,)), m
 
 
-def _backward_inputs(rng, trial):
+def _backward_inputs(rng, trial=0):
     sizes, m = _network_sizes(rng, trial)
     net = Network(sizes, hidden="sigmoid", output="sigmoid", loss="mse",
                   seed=int(rng.integers(0, 2 ** 31)))
@@ -85,7 +85,7 @@ def _backward_inputs(rng, trial):
     return list(trace.zs), list(trace.activations), Y, [W.copy() for W in net.weights]
 
 
-def _skip_inputs(rng, trial):
+def _skip_inputs(rng, trial=0):
     m = int(rng.integers(3, 8))
     s_l, s_next, s_skip = _distinct_widths(rng, 3, avoid=(m,))
     while s_skip == s_l:
@@ -95,7 +95,7 @@ def _skip_inputs(rng, trial):
             rng.normal(0.0, 1.2, size=(m, s_l)))
 
 
-def _fix_inputs(rng, trial):
+def _fix_inputs(rng, trial=0):
     sizes, m = _network_sizes(rng, trial)
     if sizes[-1] < 2:
         sizes[-1] = 3
