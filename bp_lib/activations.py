@@ -23,16 +23,20 @@ import numpy as np
 
 
 def sigmoid(Z, out=None):
-    r""":math:`\sigma(z) = 1/(1+e^{-z})`, for any finite z, accurate to the last digit.
+    r""":math:`\sigma(z) = 1/(1+e^{-z})`, accurate to the last digit while σ(z) is a normal float.
 
     The plain formula is numerically sound: for large positive z, :math:`e^{-z}`
     is tiny and σ rounds to 1; for very negative z, :math:`1+e^{-z}` keeps its
     full relative precision, and so does its reciprocal (σ(−40) ≈ 4.2e-18
-    comes out right).  Its one edge is z < −709.78, where :math:`e^{-z}`
-    exceeds the largest float and becomes ``inf``: then 1/(1+inf) = 0, the
-    correctly rounded value, and that expected overflow is not reported as a
-    warning.  Computed in place on one new array (fast on large batches), or
-    in ``out`` when given (an array shaped like ``Z``; every activation takes one).
+    comes out right).  Relative accuracy to the last digit holds for
+    z > −708.40, where σ(z) is still a normal float; between −709.78 and −708.40
+    the result is a subnormal float, which carries fewer significant digits.
+    Below z = −709.78, :math:`e^{-z}` exceeds the largest float and becomes ``inf``,
+    so the function returns 0, although the true σ(z) ≈ :math:`e^{z}` is a
+    representable subnormal down to z ≈ −745.1 (σ(−720) ≈ 2.0e-313); that expected
+    overflow is not reported as a warning.  Computed in place on one new array
+    (fast on large batches), or in ``out`` when given (an array shaped like ``Z``;
+    every activation takes one).
     """
     Z = np.asarray(Z, dtype=np.float64)
     T = np.empty_like(Z) if out is None else out   # 0-d for a scalar z, so out= works too

@@ -8,16 +8,24 @@ works on whole networks and says what the documents' numbers *mean*:
   (document 002 and the end of 000: :func:`row_params_from_network`), and as the
   ``state_dict`` of a PyTorch ``nn.Sequential`` of ``nn.Linear`` layers
   (:func:`linear_state_dict`; ``weight`` is ``(out, in)`` and a layer computes
-  ``x @ weight.T + bias`` — exactly the course's layout, emulated with numpy, no torch);
+  ``x @ weight.T + bias`` — exactly the course's layout), and as a real float64 PyTorch
+  model (:func:`torch_sequential`, which needs ``torch``; nothing else here does);
 * **forward passes written in each notation** (:func:`forward_column`,
-  :func:`forward_theta`, :func:`forward_row`, :func:`forward_linear`), so that a
+  :func:`forward_theta`, :func:`forward_row`; :func:`forward_linear` is a numpy
+  emulation of ``nn.Linear``'s arithmetic, *not* PyTorch — the check against real PyTorch
+  is :func:`torch_sequential` in ``tests/test_pytorch.py`` and the appendix), so that a
   conversion is checked by computing the same output;
 * **layer numbers** (:func:`doc_layer`, :func:`course_layer`): every document numbers the
-  weight matrices alike, but 003 and 004 call the input layer 1, so their
-  :math:`z^{(l+1)}, \delta^{(l+1)}` are the course's :math:`z^{(l)}, \delta^{(l)}`;
+  weight matrices alike, but 002, 003 and 004 call the input layer 1, so their
+  :math:`z^{(l+1)}, \delta^{(l+1)}` are the course's :math:`z^{(l)}, \delta^{(l)}`
+  (001 defines the course's numbering but switches to 003/004's pairing from its (9.17) on;
+  ``DOCUMENTS[doc]["numbering"]`` says so);
 * **the regularization strength** (:func:`convert_lambda`): the course and 003 penalize
   :math:`\frac{\lambda}{2m}\sum W^2`, 004 :math:`\frac{\lambda}{2}\sum W^2`, so the same
-  penalty needs :math:`\lambda_{004} = \lambda/m`.
+  penalty needs :math:`\lambda_{004} = \lambda/m`.  PyTorch's ``SGD(weight_decay=wd)``
+  adds ``wd * p`` to the gradient of *every* parameter in its group, biases included:
+  matching the course takes two groups, the weights with ``weight_decay = λ/n`` and the
+  biases with ``weight_decay = 0`` (n the training-set size, also for mini-batches).
 
 Every function validates its input and raises a ``TypeError``/``ValueError`` that names
 the argument, what was expected and what arrived.
@@ -34,20 +42,33 @@ from .network import Network
 
 __all__ = ["DOCUMENTS", "thetas_from_network", "network_from_thetas", "row_params_from_network",
            "linear_state_dict", "network_from_state_dict", "forward_column", "forward_theta",
-           "forward_row", "forward_linear", "doc_layer", "course_layer", "convert_lambda"]
+           "forward_row", "forward_linear", "torch_sequential", "doc_layer", "course_layer",
+           "convert_lambda"]
 
 #: The source documents by their number, with what the crosswalk needs to know of each.
 #: ``layer_offset``: add it to the course's unit-layer number to get the document's.
 #: ``penalty``: how the L2 term is scaled (``"2m"``: λ/(2m) ΣW², ``"2"``: λ/2 ΣW², None: none).
+#: ``numbering``: where the document's layer numbers come from, in its own words' terms.
 DOCUMENTS = {
-    "000": dict(layer_offset=0, penalty=None, convention="column"),
-    "001": dict(layer_offset=0, penalty=None, convention="column"),
-    "002": dict(layer_offset=0, penalty=None, convention="row"),
-    "003": dict(layer_offset=1, penalty="2m", convention="column, bias unit in Θ"),
-    "004": dict(layer_offset=1, penalty="2", convention="column"),
-    "course": dict(layer_offset=0, penalty="2m", convention="column math, rows in code"),
-    # torch.optim.SGD(weight_decay=wd) adds wd·W to the gradient: the gradient of wd/2 ΣW².
-    "pytorch": dict(layer_offset=0, penalty="2", convention="rows, weight (out, in)"),
+    "000": dict(layer_offset=0, penalty=None, convention="column",
+                numbering="input is layer 0: its nested loss applies W^(1) to x (x^(0)); its "
+                          "loop 'l = n_l-1, ..., 2' counts as if the input were layer 1"),
+    "001": dict(layer_offset=0, penalty=None, convention="column",
+                numbering="defines z^(l) = W^(l) x^(l) + b^(l) (W^(l) feeds layer l, as in the "
+                          "course); from (9.17) on W^(l) goes with z^(l+1), as in 003/004"),
+    "002": dict(layer_offset=1, penalty=None, convention="row",
+                numbering="input is layer 1: W^k connects layer k and layer k+1, W^1 reads x"),
+    "003": dict(layer_offset=1, penalty="2m", convention="column, bias unit in Θ",
+                numbering="input is layer 1: a^(1) = x, z^(l+1) = Θ^(l) a^(l)"),
+    "004": dict(layer_offset=1, penalty="2", convention="column",
+                numbering="input is layer 1: z^(l+1) = W^l a^l + b^l"),
+    "course": dict(layer_offset=0, penalty="2m", convention="column math, rows in code",
+                   numbering="input is layer 0: a^(0) = x, z^(l) = W^(l) a^(l-1) + b^(l)"),
+    # torch.optim.SGD(weight_decay=wd) adds wd·p to the gradient of every parameter p of its
+    # param group (the gradient of wd/2 Σp²), biases included unless they sit in a group of
+    # their own with weight_decay=0.  nn.Sequential has no layer numbers, only module indices.
+    "pytorch": dict(layer_offset=0, penalty="2", convention="rows, weight (out, in)",
+                    numbering="modules counted from 0 (Linear, activation, Linear, ...)"),
 }
 
 
@@ -232,10 +253,53 @@ def forward_row(row_params, X, hidden="sigmoid", output="sigmoid"):
 
 
 def forward_linear(state, X, hidden="sigmoid", output="sigmoid"):
-    """What ``nn.Sequential(nn.Linear, act, …)`` computes, emulated with numpy:
-    ``x @ weight.T + bias`` per layer.  ``X`` ``(m, n_in)`` → ``(m, s_L)``."""
+    """The arithmetic of ``nn.Sequential(nn.Linear, act, …)`` emulated with numpy (no torch):
+    ``x @ weight.T + bias`` per layer.  ``X`` ``(m, n_in)`` → ``(m, s_L)``.
+
+    This checks that :func:`linear_state_dict` keeps every array in its place; it is the
+    course's own forward pass, so it says nothing about PyTorch itself.  The comparison with
+    real PyTorch uses :func:`torch_sequential`."""
     net = network_from_state_dict(state, hidden=hidden, output=output)
     return net.forward(X)
+
+
+_TORCH_ACTIVATIONS = {"sigmoid": "Sigmoid", "tanh": "Tanh", "relu": "ReLU", "identity": "Identity"}
+
+
+def torch_sequential(net):
+    """The network as a real PyTorch model in float64: ``nn.Sequential(nn.Linear, act, …)``.
+
+    Layer l+1 of the course (``net.weights[l]`` ``(s_{l+1}, s_l)``, ``net.biases[l]``
+    ``(s_{l+1},)``) becomes module ``2l``, an ``nn.Linear(s_l, s_{l+1})`` whose ``weight`` and
+    ``bias`` are copies of them (the layouts are the same), and module ``2l+1`` is its
+    activation (``nn.Sigmoid``, ``nn.Tanh``, ``nn.ReLU``, ``nn.Identity``, or
+    ``nn.Softmax(dim=1)`` for a softmax output): the model computes :math:`a^{(L)}` for a
+    ``(m, n_in)`` float64 tensor, and ``model.state_dict()`` has the keys of
+    :func:`linear_state_dict`.  Each ``nn.Linear`` computes ``Z = A @ weight.T + bias``, the
+    row form of :math:`z^{(l)} = W^{(l)} a^{(l-1)} + b^{(l)}`, exactly as ``net.forward`` does.
+    The loss is not part of the model.
+
+    Needs ``torch`` (not in the learner's requirements): raises ``ModuleNotFoundError``
+    saying how to install it when it is missing.
+    """
+    net = _network(net)
+    try:
+        import torch
+        from torch import nn
+    except ModuleNotFoundError as err:
+        raise ModuleNotFoundError("torch_sequential needs PyTorch, which the course's "
+                                  "requirements.txt leaves out: pip install torch "
+                                  "(the CPU build is enough)") from err
+    modules = []
+    for l, (W, b) in enumerate(zip(net.weights, net.biases)):
+        linear = nn.Linear(W.shape[1], W.shape[0], dtype=torch.float64)
+        with torch.no_grad():
+            linear.weight.copy_(torch.from_numpy(W))
+            linear.bias.copy_(torch.from_numpy(b))
+        name = net.layer_activation(l + 1)
+        act = nn.Softmax(dim=1) if name == "softmax" else getattr(nn, _TORCH_ACTIVATIONS[name])()
+        modules += [linear, act]
+    return nn.Sequential(*modules)
 
 
 # ------------------------------------------------------------ layer numbers
@@ -248,9 +312,11 @@ def _doc(doc, name="doc"):
 def doc_layer(l, doc):
     r"""The number a document gives the course's layer ``l`` (of :math:`z^{(l)}, a^{(l)}, \delta^{(l)}`).
 
-    The course (like 000 and 001) calls the input layer 0, so the first layer with weights
-    is 1; 003 and 004 call the input layer 1, so the course's :math:`\delta^{(l)}` is their
-    :math:`\delta^{(l+1)}`.  Weight matrices carry the same number everywhere
+    The course (like 000, and 001's definitions) calls the input layer 0, so the first layer
+    with weights is 1; 002, 003 and 004 call the input layer 1, so the course's
+    :math:`\delta^{(l)}` is their :math:`\delta^{(l+1)}`.  001 switches to that pairing from
+    its (9.17) on, which ``DOCUMENTS["001"]["numbering"]`` records; its offset here is that of
+    its definitions.  Weight matrices carry the same number everywhere
     (``W⁽ˡ⁾``, ``Θ⁽ˡ⁾``, ``W^l``): what differs is where the units are counted from.
     """
     l = v.integer(l, "l", low=0)
@@ -273,8 +339,16 @@ def convert_lambda(lam, m, frm="course", to="004"):
 
     The course and 003 write :math:`\frac{\lambda}{2m}\sum W^2`, 004 writes
     :math:`\frac{\lambda}{2}\sum W^2` (no 1/m), so
-    ``convert_lambda(lam, m, "course", "004") == lam / m`` and back.  ``"pytorch"`` is the
-    ``weight_decay`` of ``torch.optim.SGD`` on a mean loss, scaled like 004.
+    ``convert_lambda(lam, m, "course", "004") == lam / m`` and back.  ``m`` is the number the
+    course's 1/m divides by: the training-set size n, also when training on mini-batches
+    (chapter 5.6), never the batch size.
+
+    ``"pytorch"`` is the ``weight_decay`` of ``torch.optim.SGD`` on a mean loss, scaled like
+    004: ``wd = lam / n``.  SGD adds ``wd * p`` to *every* parameter in the group, biases
+    included, while the course leaves biases alone; so give the optimizer two groups::
+
+        SGD([{"params": [weights...], "weight_decay": lam / n},
+             {"params": [biases...], "weight_decay": 0.0}], lr=eta)
     """
     lam = v.real(lam, "lam", low=0.0)
     m = v.integer(m, "m", low=1)

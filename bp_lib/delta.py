@@ -5,7 +5,8 @@ Definition used throughout: for example *i* and layer *l*,
 .. math:: \delta^{(l)}_i = \frac{\partial \ell_i}{\partial z^{(l)}_i},
 
 the gradient of that example's own loss with respect to the layer's
-pre-activations (document 001 calls it 残差, "residual").  A batch of δ is
+pre-activations (documents 001 and 004 call it 残差, "residual"; at an identity
+output with squared error it is a − y, *minus* the statistical residual y − a).  A batch of δ is
 stored like everything else, one example per row: ``delta`` is ``(m, s_l)``.
 The 1/m of the cost enters only when the per-example gradients are averaged
 into ``dW`` and ``db`` (:func:`layer_gradients`).
@@ -61,10 +62,20 @@ def output_delta_softmax_cross_entropy(A, Y, out=None):
 
 
 def output_delta(Z, A, Y, output, loss, out=None):
-    """δ⁽ᴸ⁾ for any supported (output activation, loss) pair; shapes ``(m, s_L)``.
+    r"""δ⁽ᴸ⁾ for any supported (output activation, loss) pair, per example.
 
-    Uses the ``a − y`` shortcut for the two matched pairs (written into
-    ``out`` when given) and the general chain rule otherwise.
+    .. math:: \delta^{(L)} = J_f(z^{(L)})^{\mathsf T}\,\frac{\partial\ell}{\partial a^{(L)}},
+              \qquad J_f[k, j] = \partial a_k/\partial z_j,
+
+    which is :math:`\frac{\partial\ell}{\partial a}\odot f'(z)` for an
+    element-wise ``f`` (squared error: :math:`(a-y)\odot f'(z)`).  The two
+    matched pairs, sigmoid + ``"cross_entropy"`` and softmax +
+    ``"softmax_cross_entropy"``, collapse to :math:`a - y` and use that
+    shortcut (written into ``out`` when given).
+
+    ``Z``, ``A``, ``Y``: ``(m, s_L)``, one example per row; returns ``(m, s_L)``,
+    row i being :math:`\partial\ell_i/\partial z_i` — not divided by m (the
+    1/m of the mean cost enters in :func:`layer_gradients`).
     """
     output = _act.get(output).name
     loss = _losses.get(loss).name
@@ -114,7 +125,14 @@ def layer_gradients(delta, A_prev):
     .. math:: \frac{\partial J}{\partial W^{(l)}} = \frac1m \Delta^{(l)\mathsf T} A^{(l-1)},
               \qquad \frac{\partial J}{\partial b^{(l)}} = \frac1m \sum_i \delta^{(l)}_i
 
-    (for one example: :math:`\delta\,(a^{(l-1)})^{\mathsf T}` and :math:`\delta`).
+    For one example the two are :math:`\delta\,(a^{(l-1)})^{\mathsf T}` (an
+    outer product: entry (j, k) is :math:`\delta_j a_k`) and :math:`\delta`
+    (the bias is a weight on a constant input 1); over the batch they are
+    **averaged** (the cost is a mean).  A summed cost (document 000's batch
+    mode) would give m times these.  With 003's bias unit
+    :math:`\Theta = [\,b \mid W\,]`, the Θ-gradient is ``[db | dW]``: its
+    column 0 is ``db``.
+
     ``delta`` ``(m, s_l)``, ``A_prev`` ``(m, s_{l-1})`` → ``dW`` ``(s_l, s_{l-1})``, ``db`` ``(s_l,)``.
     """
     _shape("delta", delta, 2)

@@ -3,9 +3,10 @@ r"""A fully connected network: forward pass, cost, and backpropagation.
 Shapes (the convention of the whole course, see ``bp_lib``'s docstring):
 
 * ``X`` is ``(m, n_in)``, one example per row; ``Y`` is ``(m, s_L)``.
-* ``weights[l]`` is ``W`` of layer l+1 with the math's shape ``(s_l, s_{l-1})``;
-  ``biases[l]`` is ``(s_l,)``.  A layer computes ``Z = A_prev @ W.T + b``, the
-  row form of :math:`z = W a + b`.
+* ``weights[l]`` is :math:`W^{(l+1)}`, shape ``(s_{l+1}, s_l)``; ``biases[l]`` is
+  ``(s_{l+1},)``.  (Equivalently: ``weights[l-1]`` is :math:`W^{(l)}`, the math's
+  ``(s_l, s_{l-1})``.)  A layer computes ``Z = A_prev @ W.T + b``, the row form of
+  :math:`z = W a + b`.
 * Lists are 0-indexed in code; layer 1 of the math (the first with weights)
   is ``weights[0]``.  ``activations[0]`` is ``X`` itself (the math's
   :math:`a^{(0)}`), so ``activations[l]`` and ``zs[l-1]`` belong to layer l.
@@ -70,8 +71,9 @@ class Network:
         Per-example loss.  ``cross_entropy`` needs a sigmoid output,
         ``softmax_cross_entropy`` a softmax output; ``mse`` fits any output.
     seed : int
-        Seeds the initial weights: :math:`W^{(l)} \sim \mathcal N(0, 1/s_{l-1})`
-        (:math:`2/s_{l-1}` for ReLU hidden layers), biases 0.
+        Seeds the initial weights: :math:`W^{(l)} \sim \mathcal N(0, 1/s_{l-1})`; when
+        ``hidden="relu"`` the variance is :math:`2/s_{l-1}` for every layer, the output
+        layer included.  Biases start at 0.
 
     The cost of a batch of m examples is
 

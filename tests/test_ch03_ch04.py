@@ -21,7 +21,7 @@ from bp_lib.plots import (count_work_backward, count_work_path_by_path, delta_si
 from bp_lib.widgets import delta_stepper, stepper_figure, stepper_grid
 from bp_lib.widgets.stepper import describe_step, n_steps, stepper_png
 
-CH34 = ("output_delta_mse", "output_delta_sigmoid_ce", "output_delta_softmax_ce",
+CH34 = ("output_delta_mse", "output_delta_softmax_mse",
         "last_layer_gradients", "hidden_delta", "backward_pass")
 
 

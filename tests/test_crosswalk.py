@@ -59,6 +59,9 @@ def test_round_trips(net):
 def test_layer_numbers_and_lambda():
     assert [cw.doc_layer(l, "003") for l in range(3)] == [1, 2, 3]
     assert [cw.doc_layer(l, "000") for l in range(3)] == [0, 1, 2]
+    # 002: "上标(k)表示连接 k 层和 k+1 层的权重" and W^1 reads the input, so the input is layer 1
+    assert [cw.doc_layer(l, "002") for l in range(3)] == [1, 2, 3]
+    assert all(info["numbering"] for info in cw.DOCUMENTS.values())
     assert cw.course_layer(3, "004") == 2
     assert cw.convert_lambda(0.6, 12, "course", "004") == pytest.approx(0.05)
     assert cw.convert_lambda(0.05, 12, "004", "course") == pytest.approx(0.6)
@@ -102,3 +105,9 @@ def test_the_converted_lambda_gives_the_same_gradient(net, X):
 def test_bad_input_is_named(net, X, call, error, message):
     with pytest.raises(error, match=message):
         call(net, X)
+
+
+def test_torch_sequential_says_how_to_install_torch_when_it_is_missing(net, monkeypatch):
+    monkeypatch.setitem(__import__("sys").modules, "torch", None)     # import torch now fails
+    with pytest.raises(ModuleNotFoundError, match="pip install torch"):
+        cw.torch_sequential(net)

@@ -116,7 +116,8 @@ def _real_errors():
                   lambda: math.exp(1000.0),
                   lambda: _raise_fp(),
                   lambda: 1 / 0,
-                  lambda: np.ones((5, 3)) + np.ones((4, 3))):
+                  lambda: np.ones((5, 3)) + np.ones((4, 3)),
+                  lambda: np.ones((4, 3)) - np.ones(4)):     # (m, K) minus m row sums
         try:
             thunk()
         except Exception as exc:  # noqa: BLE001
@@ -391,18 +392,18 @@ def test_harness_main_answers_by_exercise_id(tmp_path):
     rng = np.random.default_rng(7)
     cases = ex.cases(rng)
     items = [{"id": "mse_cost", "cases": cases},
-             {"id": "output_delta_sigmoid_ce", "seed": 11, "trials": 3},
+             {"id": "output_delta_mse", "seed": 11, "trials": 3},
              {"id": "hidden_delta"}, {"id": "backward_pass"}]
     (tmp_path / "in.pkl").write_bytes(pickle.dumps(items))
-    user_ns = {"mse_cost": ex.reference, "output_delta_sigmoid_ce": lambda A, Y: A - Y,
-               "backward_pass": 42}
+    user_ns = {"mse_cost": ex.reference,
+               "output_delta_mse": lambda Z, A, Y: (A - Y) * A * (1 - A), "backward_pass": 42}
     harness.main(user_ns, str(tmp_path / "in.pkl"), str(tmp_path / "out.json"), 5)
     answers = decode_answers((tmp_path / "out.json").read_text())
     assert judge(ex, 7, answers["mse_cost"]) == (ex.points, evaluate(
         ex, lambda args: ("ok", ex.reference(*args)), 7).message)
-    sig = get("output_delta_sigmoid_ce")
-    assert judge(sig, 11, answers["output_delta_sigmoid_ce"])[0] == sig.points
-    assert judge(sig, 12, answers["output_delta_sigmoid_ce"])[0] == 0     # other seed, other cases
+    sig = get("output_delta_mse")
+    assert judge(sig, 11, answers["output_delta_mse"])[0] == sig.points
+    assert judge(sig, 12, answers["output_delta_mse"])[0] == 0     # other seed, other cases
     assert "no function `hidden_delta`" in answers["hidden_delta"]["missing"]
     assert "is not a function (it is of type int)" in answers["backward_pass"]["missing"]
     points, text = judge(ex, 7, None, "the kernel died")

@@ -1,8 +1,9 @@
 r"""Chapter 3's exercises: the output-layer error term δ⁽ᴸ⁾ and the last layer's gradients.
 
 Every case is drawn fresh with non-square shapes (m examples ≠ s_L outputs ≠
-s_{L-1} inputs of the last layer), so a transposed product raises or gives a
-wrongly shaped answer instead of passing by luck.
+s_{L-1} inputs of the last layer), and the sizes change from trial to trial, so
+a transposed product raises or gives a wrongly shaped answer instead of passing
+by luck, and no answer can hard-code the sizes of an example.
 
 δ is per example here (``(m, s_L)``, row i is :math:`\partial\ell_i/\partial z_i`);
 the 1/m of the cost enters only in the weight and bias gradients.
@@ -18,30 +19,30 @@ from .core import Exercise, Mistake, register
 
 
 # ---------------------------------------------------------------- inputs
-def _sigmoid_layer(rng, m=5, s=3):
+# (m, s_L) per trial for the output δ; (m, s_L, s_{L-1}) for the gradients.
+_OUTPUT_SHAPES = ((5, 3), (7, 2), (3, 4))
+_SOFTMAX_SHAPES = ((4, 3), (6, 5), (3, 2))
+_LAYER_SHAPES = ((6, 2, 4), (5, 3, 7), (8, 4, 3))
+
+
+def _mse_inputs(rng, trial=0):
     """``Z`` ``(m, s)``, ``A = σ(Z)`` and targets in [0, 1]."""
+    m, s = _OUTPUT_SHAPES[trial % len(_OUTPUT_SHAPES)]
     Z = rng.normal(0.0, 1.5, size=(m, s))
     return Z, activations.sigmoid(Z), rng.random((m, s))
 
 
-def _mse_inputs(rng):
-    return _sigmoid_layer(rng)
-
-
-def _sigmoid_ce_inputs(rng):
-    _, A, _ = _sigmoid_layer(rng)
-    Y = (rng.random(A.shape) < 0.5).astype(float)      # 0/1 targets, one per output unit
-    return A, Y
-
-
-def _softmax_ce_inputs(rng, m=4, K=3):
+def _softmax_mse_inputs(rng, trial=0):
+    """Softmax outputs ``A`` ``(m, K)`` and one-hot targets ``Y``."""
+    m, K = _SOFTMAX_SHAPES[trial % len(_SOFTMAX_SHAPES)]
     Z = rng.normal(0.0, 1.5, size=(m, K))
     Y = np.zeros((m, K))
-    Y[np.arange(m), rng.integers(0, K, size=m)] = 1.0  # one-hot rows
+    Y[np.arange(m), rng.integers(0, K, size=m)] = 1.0
     return activations.softmax(Z), Y
 
 
-def _last_layer_inputs(rng, m=6, s_L=2, s_prev=4):
+def _last_layer_inputs(rng, trial=0):
+    m, s_L, s_prev = _LAYER_SHAPES[trial % len(_LAYER_SHAPES)]
     return rng.normal(size=(m, s_L)), activations.sigmoid(rng.normal(size=(m, s_prev)))
 
 
@@ -50,16 +51,18 @@ def _output_delta_mse(Z, A, Y):
     return _delta.output_delta_mse(Z, A, Y, "sigmoid")
 
 
-def _output_delta_sigmoid_ce(A, Y):
-    return _delta.output_delta_sigmoid_cross_entropy(A, Y)
-
-
-def _output_delta_softmax_ce(A, Y):
-    return _delta.output_delta_softmax_cross_entropy(A, Y)
+def _output_delta_softmax_mse(A, Y):
+    # J_softmaxᵀ (a − y) row by row; Z is not needed (the Jacobian is written with a).
+    return _delta.output_delta_mse(None, A, Y, "softmax")
 
 
 def _last_layer_gradients(delta, A_prev):
     return _delta.layer_gradients(delta, A_prev)
+
+
+def _softmax_jvp(A, G, axis=1):
+    """Σ_k g_k a_k(1[k=j] − a_j) = a_j (g_j − Σ_k g_k a_k), with the sum over ``axis``."""
+    return A * (G - np.sum(G * A, axis=axis, keepdims=True))
 
 
 # ---------------------------------------------------------------- the exercises
@@ -81,52 +84,14 @@ register(Exercise(
                 "z ⊙ (1 − z) is the shortcut a ⊙ (1 − a) applied to the wrong array: σ'(z) = "
                 "a ⊙ (1 − a) with a = σ(z).",
                 lambda Z, A, Y: (A - Y) * Z * (1 - Z)),
+        Mistake("tanh_derivative",
+                "1 − a² is the derivative of tanh written with a; this output is a sigmoid, "
+                "whose derivative written with a is a(1 − a).",
+                lambda Z, A, Y: (A - Y) * (1 - A ** 2)),
         Mistake("delta_divided_by_m",
                 "δ was divided by m. δ is per example (row i is ∂ℓᵢ/∂zᵢ); the 1/m of the "
                 "mean enters later, when the per-example gradients are averaged into dW and db.",
                 lambda Z, A, Y: _output_delta_mse(Z, A, Y) / Z.shape[0]),
-    ),
-))
-
-register(Exercise(
-    id="output_delta_sigmoid_ce", chapter=3, points=1,
-    signature="output_delta_sigmoid_ce(A, Y)",
-    summary="δ⁽ᴸ⁾ for sigmoid outputs with binary cross-entropy: the σ' cancels, δ = a − y",
-    make_inputs=_sigmoid_ce_inputs, reference=_output_delta_sigmoid_ce,
-    mistakes=(
-        Mistake("fprime_dropped",
-                "this is ∂ℓ/∂a = (a − y)/(a(1 − a)) without the factor σ'(z) = a(1 − a). "
-                "Multiply by it: the two cancel and leave a − y.",
-                lambda A, Y: (A - Y) / (A * (1 - A))),
-        Mistake("fprime_not_cancelled",
-                "σ'(z) = a(1 − a) was multiplied onto a − y, but a − y already is δ: the "
-                "a(1 − a) in ∂ℓ/∂a's denominator cancelled σ'(z). Return a − y.",
-                lambda A, Y: (A - Y) * A * (1 - A)),
-        Mistake("delta_divided_by_m",
-                "δ was divided by m. δ is per example; the 1/m enters in dW and db.",
-                lambda A, Y: (A - Y) / A.shape[0]),
-    ),
-))
-
-register(Exercise(
-    id="output_delta_softmax_ce", chapter=3, points=2,
-    signature="output_delta_softmax_ce(A, Y)",
-    summary="δ⁽ᴸ⁾ for a softmax output with categorical cross-entropy (through the Jacobian: a − y)",
-    make_inputs=_softmax_ce_inputs, reference=_output_delta_softmax_ce,
-    mistakes=(
-        Mistake("softmax_elementwise",
-                "softmax was differentiated as if it acted element-wise (f' = a(1 − a), "
-                "document 001 (9.26)–(9.27)). That keeps only ∂a_i/∂z_i and gives y ⊙ (a − 1): "
-                "right for the true class, 0 for every other. Each a_k depends on every z_i: "
-                "use the Jacobian ∂a_k/∂z_i = a_k(1[k=i] − a_i) and sum over k.",
-                lambda A, Y: Y * (A - 1.0)),
-        Mistake("jacobian_dropped",
-                "this is ∂ℓ/∂a = −y/a, the gradient with respect to the outputs. δ is the "
-                "gradient with respect to z: multiply by the softmax Jacobian (sum over k).",
-                lambda A, Y: -Y / A),
-        Mistake("delta_divided_by_m",
-                "δ was divided by m. δ is per example; the 1/m enters in dW and db.",
-                lambda A, Y: (A - Y) / A.shape[0]),
     ),
 ))
 
@@ -160,5 +125,54 @@ register(Exercise(
         Mistake("db_wrong_axis",
                 "db was averaged over the units (axis 1) instead of over the examples (axis 0).",
                 lambda delta, A_prev: (delta.T @ A_prev / delta.shape[0], delta.mean(axis=1))),
+        Mistake("db_times_activations",
+                "db was multiplied by the activations. The bias is a weight on a constant "
+                "input 1, so ∂ℓ/∂b = δ · 1 = δ: db is the mean of δ's rows, with no A_prev in it.",
+                lambda delta, A_prev: (delta.T @ A_prev / delta.shape[0],
+                                       delta.T @ A_prev.mean(axis=1) / delta.shape[0])),
+    ),
+))
+
+register(Exercise(
+    id="output_delta_softmax_mse", chapter=3, points=3,
+    signature="output_delta_softmax_mse(A, Y)",
+    summary="δ⁽ᴸ⁾ for a softmax output with SQUARED error, through the softmax Jacobian",
+    make_inputs=_softmax_mse_inputs, reference=_output_delta_softmax_mse,
+    mistakes=(
+        Mistake("ce_shortcut",
+                "a − y is ∂ℓ/∂a for squared error, not δ. It is the whole δ only for softmax "
+                "WITH CROSS-ENTROPY, where the log's 1/a cancels the Jacobian's a_k; here "
+                "nothing cancels. Multiply ∂ℓ/∂a = a − y by the softmax Jacobian: "
+                "δ_j = Σ_k (a_k − y_k) · a_k(1[k=j] − a_j).",
+                lambda A, Y: A - Y),
+        Mistake("softmax_elementwise",
+                "softmax was differentiated as if it acted element-wise (f' = a(1 − a), the "
+                "slip of document 001's (9.26)–(9.27)): that keeps only the diagonal "
+                "∂a_j/∂z_j of the Jacobian. Each a_k depends on every z_j: add the "
+                "off-diagonal terms −a_k a_j (k ≠ j), i.e. sum over all k.",
+                lambda A, Y: (A - Y) * A * (1 - A)),
+        Mistake("sum_unweighted",
+                "the sum lost its weights a_k: δ_j = a_j (g_j − Σ_k g_k a_k) with g = a − y. "
+                "Each off-diagonal entry ∂a_k/∂z_j = −a_k a_j carries an a_k, so each g_k in "
+                "the sum is weighted by a_k.",
+                lambda A, Y: A * ((A - Y) - np.sum(A - Y, axis=1, keepdims=True))),
+        Mistake("sum_over_examples",
+                "the sum Σ_k g_k a_k ran over the examples (axis 0) instead of over the "
+                "classes k of each example (axis 1): one example's δ depends only on its own row.",
+                lambda A, Y: _softmax_jvp(A, A - Y, axis=0)),
+        Mistake("row_sums_not_a_column",
+                "an (m, K) array met the m row sums Σ_k g_k a_k as a flat array of shape (m,), "
+                "which numpy cannot broadcast against (m, K). Keep them as a column (m, 1): "
+                "np.sum(..., axis=1, keepdims=True), or [:, None].",
+                lambda A, Y: A * ((A - Y) - np.sum((A - Y) * A, axis=1)),
+                raises=r"broadcast together with shapes \((\d+),\d+\) \(\1,\)"
+                       r"|broadcast together with shapes \((\d+),\) \(\2,\d+\)"),
+        Mistake("factor_two",
+                "the result is twice δ: the ½ in ℓ = ½‖a − y‖² cancels the 2 from "
+                "differentiating the square, so ∂ℓ/∂a = a − y.",
+                lambda A, Y: 2 * _output_delta_softmax_mse(A, Y)),
+        Mistake("delta_divided_by_m",
+                "δ was divided by m. δ is per example; the 1/m enters in dW and db.",
+                lambda A, Y: _output_delta_softmax_mse(A, Y) / A.shape[0]),
     ),
 ))
