@@ -94,8 +94,15 @@ def hidden_delta(delta_next, W_next, Z, activation="sigmoid"):
 
     Shapes: ``delta_next`` ``(m, s_{l+1})``, ``W_next`` ``(s_{l+1}, s_l)``,
     ``Z`` ``(m, s_l)``; returns ``(m, s_l)``.  In column form this is
-    :math:`\delta^{(l)} = (W^{(l+1)})^{\mathsf T}\delta^{(l+1)}\odot f'(z^{(l)})`:
-    with examples as rows the transpose moves to the other side.
+    :math:`\delta^{(l)} = \big((W^{(l+1)})^{\mathsf T}\delta^{(l+1)}\big)\odot f'(z^{(l)})`,
+    index by index :math:`\delta^{(l)}_i = f'(z^{(l)}_i)\sum_j W^{(l+1)}_{ji}\delta^{(l+1)}_j`
+    (the weights *leaving* unit i).  The product is the third output of the
+    linear layer :math:`z = Wa + b`'s backward step (:math:`\partial\ell/\partial a = W^{\mathsf T}\delta`;
+    the other two, :math:`\delta a^{\mathsf T}` and :math:`\delta`, are :func:`layer_gradients`);
+    ``⊙ f'`` is the activation's.  With examples as rows the transpose moves
+    to the other side.  ``activation`` names the hidden layer's element-wise f
+    (``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"identity"``); shapes that do not
+    fit raise ``ValueError`` naming all three.
     """
     act = _act.get(activation)
     if not act.elementwise:

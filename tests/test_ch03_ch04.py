@@ -92,10 +92,23 @@ def _backward_pass_W_not_transposed(zs, activations_, Y, weights):
     return dW, db
 
 
+def _backward_pass_fprime_from_wrong_entry(zs, activations_, Y, weights):
+    L = len(weights)
+    m = Y.shape[0]
+    dW, db = [None] * L, [None] * L
+    d = (activations_[-1] - Y) * _sigmoid_prime(zs[-1])
+    for l in range(L - 1, -1, -1):
+        dW[l], db[l] = d.T @ activations_[l] / m, d.mean(axis=0)
+        if l > 0:
+            d = (d @ weights[l]) * _sigmoid_prime(zs[l])      # zs[l] where zs[l - 1] belongs
+    return dW, db
+
+
 RAISING = {
     ("hidden_delta", "W_not_transposed"): [_hidden_delta_W_not_transposed,
                                            _hidden_delta_column_form_untransposed],
     ("backward_pass", "W_not_transposed"): [_backward_pass_W_not_transposed],
+    ("backward_pass", "fprime_wrong_layer"): [_backward_pass_fprime_from_wrong_entry],
 }
 
 
@@ -124,7 +137,7 @@ def test_required_mistake_names_are_registered():
 
 
 def test_generic_sign_flip_and_transpose_still_reported():
-    flipped = check("hidden_delta", lambda d, W, Z: -delta.hidden_delta(d, W, Z))
+    flipped = check("hidden_delta", lambda d, W, Z: -delta.hidden_delta(d, W, Z, "tanh"))
     assert flipped.mistake == "sign_flipped"
     transposed = check("output_delta_mse", lambda Z, A, Y: ((A - Y) * _sigmoid_prime(Z)).T)
     assert not transposed.passed and "transposed" in transposed.message

@@ -2,7 +2,8 @@
 
 from .core import draw_network, plot_decision_boundary, plot_history  # noqa: F401
 from .deltas import (count_work_backward, count_work_path_by_path, delta_sizes,  # noqa: F401
-                     plot_delta_flow, plot_delta_sizes, plot_trace_heatmaps, plot_work_counts)
+                     gradient_cost, plot_backward_steps, plot_delta_flow, plot_delta_recursion,
+                     plot_delta_sizes, plot_gradient_costs, plot_trace_heatmaps, plot_work_counts)
 from .output import plot_output_gradient, plot_softmax_jacobian  # noqa: F401
 from .basics import (cost_on_grid, plot_activation, plot_activations, plot_cost_contours,  # noqa: F401
                      plot_cost_surface, plot_loss_slopes_vs_logit, plot_losses_vs_logit,
