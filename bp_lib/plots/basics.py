@@ -249,7 +249,9 @@ def plot_cost_surface(w1, w2, J, ax=None, *, labels=("$w_1$", "$w_2$"), title=No
 # -------------------------------------------------------- numerical care
 def _naive_softmax_cross_entropy(Z, Y):
     """The textbook formula −Σ y log(e^z / Σ e^z), with no protection: NAIVE, for showing
-    how it fails (inf/NaN once a logit passes ~709).  Per example, shape ``(m,)``.
+    how it fails.  Its value stops being finite at the first of two events: some e^z overflows
+    (a logit above ~709.78), or a probability underflows to 0 (a row's logits spanning more than
+    ~745), when the term 0 · log 0 = 0 · (−inf) is NaN.  Per example, shape ``(m,)``.
     Call it inside ``np.errstate(over="ignore", invalid="ignore", divide="ignore")``."""
     E = np.exp(np.asarray(Z, dtype=np.float64))
     A = E / E.sum(axis=1, keepdims=True)
@@ -259,8 +261,10 @@ def _naive_softmax_cross_entropy(Z, Y):
 def plot_softmax_overflow(z, true_class, scales, ax=None):
     r"""Cross-entropy of the logits ``c · z`` for every scale c: naive formula vs stable one.
 
-    The naive line stops where :math:`e^{cz}` overflows (its value there is inf or NaN,
-    which matplotlib does not draw); the stable line (``losses.softmax_cross_entropy_from_logits``)
+    The naive line stops at the first scale where its value is not finite (inf or NaN, which
+    matplotlib does not draw): either :math:`e^{c\max_k z_k}` overflows
+    (:math:`c\max_k z_k > 709.78`) or the smallest probability underflows to 0
+    (:math:`c(\max_k z_k - \min_k z_k) \gtrsim 745`), whichever comes first; the stable line (``losses.softmax_cross_entropy_from_logits``)
     goes on.  Returns the ``Axes``.
     """
     z = _grid_1d(z, "z", None)
