@@ -4,7 +4,7 @@ gradient of the landscape model's cost (a derivation the chapter does not print)
 The first four return the *cost* of a batch, a float: the mean over the m
 examples of the per-example loss, exactly as ``bp_lib.losses`` defines the
 losses (``np.mean(losses.mse(A, Y))`` and so on).  Every trial draws its own
-non-square shape (m ∈ {5, 6, 7} examples, s_L ∈ {2, 3, 4} outputs), so ``1/m``
+non-square shape (m ∈ {5, 7, 9} examples, s_L ∈ {2, 3, 4} outputs), so ``1/m``
 forgotten, ``1/m`` twice, ½ forgotten and a mean over the wrong axis give
 different numbers, and no size can be hard-coded.
 """
@@ -31,8 +31,9 @@ _LOG10 = "np.log is the natural logarithm the formula means; np.log10 divides ev
 
 
 def _m_and_s(rng, trial=0):
-    """m ∈ {5, 6, 7} examples and s_L ∈ {2, 3, 4} outputs (never equal), one pair per trial."""
-    return int(rng.integers(5, 8)), (3, 2, 4)[trial % 3]
+    """m ∈ {5, 7, 9} examples and s_L ∈ {2, 3, 4} outputs, one pair per trial.  m is odd, so it
+    is never s_L nor 2·s_L (where a mean over the wrong axis would equal a forgotten ½)."""
+    return int(rng.choice([5, 7, 9])), (3, 2, 4)[trial % 3]
 
 
 # ----------------------------------------------------------------- mse_cost

@@ -31,18 +31,19 @@ def _path(path, name="path"):
     return P
 
 
-def plot_descent_path(path, ax=None, *, label=None, color="white"):
+def plot_descent_path(path, ax=None, *, label=None, color="white", mark_every=1):
     r"""Draw one gradient-descent path :math:`\theta_0, \theta_1, \dots` over a cost map.
 
     path : ``(steps + 1, 2)``, row t being :math:`\theta_t = (w_1, w_2)` after t steps of
         :math:`\theta \leftarrow \theta - \eta\,\partial J/\partial\theta`.
-    The start is a circle, every step a small dot (dots far apart = large steps),
-    the end a square.  Returns the ``Axes``.
+    The start is a circle, the end a square, and a dot marks every ``mark_every``-th step
+    (dots far apart = fast progress, dots bunched = slow).  Returns the ``Axes``.
     """
     P = _path(path)
+    every = v.integer(mark_every, "mark_every", low=1)
     ax = _axes(ax, (4.2, 3.6))
-    ax.plot(P[:, 0], P[:, 1], color=color, lw=1.6, marker=".", markersize=3.5,
-            markeredgecolor="k", markeredgewidth=0.3, label=label, zorder=3)
+    ax.plot(P[:, 0], P[:, 1], color=color, lw=1.4, label=label, zorder=3, marker="o",
+            markevery=every, markersize=3.5, markeredgecolor="k", markeredgewidth=0.4)
     ax.plot(P[0, 0], P[0, 1], marker="o", color=color, markersize=8, markeredgecolor="k",
             zorder=4)
     ax.plot(P[-1, 0], P[-1, 1], marker="s", color=color, markersize=7, markeredgecolor="k",
