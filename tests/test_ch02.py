@@ -200,3 +200,15 @@ def test_the_chapter_landscape_has_a_finite_minimum_below_the_logistic_limit():
     assert J_min < limit - 0.1
     twin = _landscape_cost(-w, -v, X_DATA, Y_DATA)
     assert twin == pytest.approx(J_min, rel=1e-14)
+
+
+def test_loss_figures_mark_the_values_at_the_chosen_logit():
+    a = float(activations.sigmoid(np.array([-6.0]))[0])
+    ax = plots.plot_loss_slopes_vs_logit(1.0, mark=-6.0)
+    marked = [line.get_ydata()[0] for line in ax.lines if line.get_marker() == "o"]
+    np.testing.assert_allclose(marked, [(a - 1) * a * (1 - a), a - 1])
+    ax = plots.plot_losses_vs_logit(1.0, mark=-6.0)
+    marked = [line.get_ydata()[0] for line in ax.lines if line.get_marker() == "o"]
+    np.testing.assert_allclose(marked, [0.5 * (a - 1) ** 2, -np.log(a)])
+    with pytest.raises(TypeError, match="mark"):
+        plots.plot_losses_vs_logit(1.0, mark="z")

@@ -123,12 +123,23 @@ def _check_target(y):
     return y
 
 
-def plot_losses_vs_logit(y=1.0, ax=None, *, z=None):
+def _mark_logit(ax, mark, values):
+    """A dotted vertical line at z = mark and a dot on each curve, value written beside it."""
+    mark = v.real(mark, "mark")
+    ax.axvline(mark, color="0.4", ls=":", lw=1.0, zorder=1)
+    for value, colour in values:
+        ax.plot(mark, value, "o", color=colour, markersize=5, markeredgecolor="k", zorder=4)
+        ax.annotate(f"{value:+.4f}", (mark, value), textcoords="offset points", xytext=(6, 4),
+                    fontsize=8, color=colour)
+
+
+def plot_losses_vs_logit(y=1.0, ax=None, *, z=None, mark=None):
     r"""Loss of one sigmoid output :math:`a=\sigma(z)` with target ``y``, as a function of z.
 
     Squared error :math:`\tfrac12(a-y)^2` and binary cross-entropy
     :math:`-[y\log a+(1-y)\log(1-a)]` (computed stably from z).
-    Returns the ``Axes`` (two lines).
+    mark : optional z at which both losses are marked and their values written.
+    Returns the ``Axes`` (two lines first).
     """
     y = _check_target(y)
     z = _grid_1d(z, "z", np.linspace(-8.0, 8.0, 401))
@@ -140,16 +151,24 @@ def plot_losses_vs_logit(y=1.0, ax=None, *, z=None):
     ax.plot(z, mse, color=_MSE_COLOUR, lw=2, label=r"squared error $\frac{1}{2}(a-y)^2$")
     ax.plot(z, ce, color=_CE_COLOUR, lw=2, ls="--", label="cross-entropy")
     _style(ax, r"$z$ (the output unit's pre-activation; $a=\sigma(z)$)", r"loss $\ell$")
+    if mark is not None:
+        zm = np.array([[v.real(mark, "mark")]])
+        am = _act.sigmoid(zm)
+        Ym = np.full((1, 1), y)
+        _mark_logit(ax, mark, [(float(_losses.mse(am, Ym)[0]), _MSE_COLOUR),
+                               (float(_losses.sigmoid_cross_entropy_from_logits(zm, Ym)[0]),
+                                _CE_COLOUR)])
     ax.set_title(f"one sigmoid output, target y = {y:g}", fontsize=10)
     ax.legend(fontsize=8, framealpha=0.9)
     return ax
 
 
-def plot_loss_slopes_vs_logit(y=1.0, ax=None, *, z=None):
+def plot_loss_slopes_vs_logit(y=1.0, ax=None, *, z=None, mark=None):
     r"""The slopes :math:`\partial\ell/\partial z` of the two losses of :func:`plot_losses_vs_logit`.
 
     Squared error: :math:`(a-y)\,\sigma'(z) = (a-y)\,a(1-a)`; cross-entropy: :math:`a-y`.
-    Returns the ``Axes`` (two lines).
+    mark : optional z at which both slopes are marked and their values written.
+    Returns the ``Axes`` (two lines first).
     """
     y = _check_target(y)
     z = _grid_1d(z, "z", np.linspace(-8.0, 8.0, 401))
@@ -159,6 +178,9 @@ def plot_loss_slopes_vs_logit(y=1.0, ax=None, *, z=None):
             label=r"squared error: $(a-y)\,a(1-a)$")
     ax.plot(z, a - y, color=_CE_COLOUR, lw=2, ls="--", label=r"cross-entropy: $a-y$")
     _style(ax, r"$z$", r"slope $\partial\ell/\partial z$")
+    if mark is not None:
+        am = float(_act.sigmoid(np.array([v.real(mark, "mark")]))[0])
+        _mark_logit(ax, mark, [((am - y) * am * (1.0 - am), _MSE_COLOUR), (am - y, _CE_COLOUR)])
     ax.set_title(f"their slopes (target y = {y:g})", fontsize=10)
     ax.legend(fontsize=8, framealpha=0.9)
     return ax
