@@ -16,8 +16,7 @@ from bp_lib import Network, activations, losses, notation, plots  # noqa: E402
 from bp_lib.exercises import check, get  # noqa: E402
 
 CH12 = ("layer_forward", "forward_pass", "theta_from_wb", "wb_from_theta", "mse_cost",
-        "binary_cross_entropy_cost", "softmax_cross_entropy_cost",
-        "softmax_cross_entropy_from_logits")
+        "binary_cross_entropy_cost", "softmax_cross_entropy_from_logits")
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
-r"""Chapter 2 exercises: the three costs, the stable softmax cross-entropy, and the
-gradient of the landscape model's cost (a derivation the chapter does not print).
+r"""Chapter 2 exercises: two costs, the stable softmax cross-entropy, and the gradient of the
+landscape model's cost (a derivation the chapter does not print).
 
-The first four return the *cost* of a batch, a float: the mean over the m
+The first three return the *cost* of a batch, a float: the mean over the m
 examples of the per-example loss, exactly as ``bp_lib.losses`` defines the
 losses (``np.mean(losses.mse(A, Y))`` and so on).  Every trial draws its own
 non-square shape (m ∈ {5, 7, 9} examples, s_L ∈ {2, 3, 4} outputs), so ``1/m``
@@ -104,40 +104,6 @@ register(Exercise(
                 lambda A, Y: _bce_sum(A, Y) / A.size),
         Mistake("wrong_axis", _WRONG_AXIS, lambda A, Y: _bce_sum(A, Y) / A.shape[1]),
         Mistake("log10", _LOG10, lambda A, Y: _bce_cost(A, Y) / np.log(10.0)),
-    ),
-))
-
-
-# --------------------------------------------------- softmax cross-entropy
-def _sce_inputs(rng, trial=0):
-    m, K = _m_and_s(rng, trial)
-    A = activations.softmax(rng.normal(scale=1.5, size=(m, K)))
-    Y = one_hot(rng.integers(0, K, size=m), K)
-    return A, Y
-
-
-def _sce_cost(A, Y):
-    return float(np.mean(-np.sum(Y * np.log(A), axis=1)))
-
-
-register(Exercise(
-    id="softmax_cross_entropy_cost", chapter=2, points=1,
-    signature="softmax_cross_entropy_cost(A, Y)",
-    summary="J = −(1/m) Σ_i Σ_k y_k log a_k for softmax outputs and one-hot Y, a float",
-    make_inputs=_sce_inputs, reference=_sce_cost,
-    mistakes=(
-        Mistake("one_over_m_missing", _ONE_OVER_M_MISSING,
-                lambda A, Y: float(-np.sum(Y * np.log(A)))),
-        Mistake("one_over_m_doubled", _ONE_OVER_M_DOUBLED,
-                lambda A, Y: float(-np.sum(Y * np.log(A))) / A.shape[0] ** 2),
-        Mistake("binary_form_used", "for softmax outputs the loss is −Σ y_k log a_k only; the "
-                                    "(1 − y) log(1 − a) terms belong to independent sigmoid "
-                                    "outputs (binary cross-entropy).", _bce_cost),
-        Mistake("mean_over_outputs_too", _MEAN_OVER_OUTPUTS,
-                lambda A, Y: float(-np.sum(Y * np.log(A))) / A.size),
-        Mistake("wrong_axis", _WRONG_AXIS,
-                lambda A, Y: float(-np.sum(Y * np.log(A))) / A.shape[1]),
-        Mistake("log10", _LOG10, lambda A, Y: _sce_cost(A, Y) / np.log(10.0)),
     ),
 ))
 
