@@ -11,7 +11,12 @@ Conventions, fixed once for the whole course:
 The three losses:
 
 ``mse``
-    :math:`\ell = \tfrac12 \lVert a - y\rVert^2` (the ½ cancels the 2 of the derivative).
+    :math:`\ell = \tfrac12 \lVert a - y\rVert^2` (the ½ cancels the 2 of the derivative),
+    so the cost ``np.mean(mse(A, Y))`` is :math:`\frac1m\sum_i \tfrac12\lVert a_i-y_i\rVert^2`.
+    The name is the course's own, **not** the usual meaning of "mean squared error":
+    PyTorch's ``nn.MSELoss`` and scikit-learn's ``mean_squared_error`` average
+    :math:`(a_k-y_k)^2` over all :math:`m\,s_L` entries, without the ½, which is
+    :math:`2/s_L` times this cost.
 ``cross_entropy``
     per-output binary cross-entropy on sigmoid outputs (document 003),
     :math:`\ell = -\sum_k [y_k \log a_k + (1-y_k)\log(1-a_k)]`.
@@ -31,13 +36,19 @@ from typing import Callable
 
 import numpy as np
 
-# Smallest probability the from-activations forms let a log see.  Only
-# reached when an activation has rounded to exactly 0 or 1.
+# Smallest probability the from-activations forms let a log see: the smallest positive
+# *normal* float64, 2.2e-308 (subnormals go down to 4.9e-324), so a clipped log is at most
+# -log(2.2e-308) = 708.3964 in size.  Only reached when an activation has rounded to exactly 0 or 1.
 _TINY = np.finfo(np.float64).tiny
 
 
 def mse(A, Y):
-    r"""Per-example squared error :math:`\tfrac12\sum_k (a_k-y_k)^2`, shape ``(m,)``."""
+    r"""Per-example squared error :math:`\tfrac12\sum_k (a_k-y_k)^2`, shape ``(m,)``.
+
+    ``np.mean(mse(A, Y))`` is the course's cost; the usual "mean squared error" of PyTorch
+    and scikit-learn, ``np.mean((A - Y)**2)``, is :math:`2/s_L` times it (see the module
+    docstring).  The name is kept for the course's API.
+    """
     D = np.asarray(A, dtype=np.float64) - Y
     return 0.5 * np.sum(D * D, axis=1)
 
@@ -50,7 +61,7 @@ def mse_grad(A, Y):
 def cross_entropy(A, Y):
     r"""Per-example binary cross-entropy summed over outputs, shape ``(m,)``.
 
-    Logs are clipped at the smallest positive float, so an output that has
+    Logs are clipped at the smallest positive normal float (2.2e-308), so an output that has
     rounded to exactly 0 or 1 gives a large finite loss instead of ``inf``.
     Prefer :func:`sigmoid_cross_entropy_from_logits` when ``Z`` is at hand.
     """

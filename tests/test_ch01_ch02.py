@@ -16,8 +16,7 @@ from bp_lib import Network, activations, losses, notation, plots  # noqa: E402
 from bp_lib.exercises import check, get  # noqa: E402
 
 CH12 = ("layer_forward", "forward_pass", "theta_from_wb", "wb_from_theta", "mse_cost",
-        "binary_cross_entropy_cost", "softmax_cross_entropy_cost",
-        "softmax_cross_entropy_from_logits")
+        "binary_cross_entropy_cost", "softmax_cross_entropy_from_logits")
 
 
 @pytest.fixture
@@ -225,7 +224,8 @@ def test_mistakes_that_raise_are_recognised_by_name(exercise_id, fn, mistake):
 
 def test_every_raising_mistake_has_a_test():
     tested = {("layer_forward", "W_not_transposed"), ("forward_pass", "W_not_transposed"),
-              ("softmax_cross_entropy_from_logits", "naive_softmax_overflow")}
+              ("softmax_cross_entropy_from_logits", "naive_softmax_overflow"),
+              ("softmax_cross_entropy_from_logits", "keepdims_missing")}   # tests/test_ch02.py
     raising = {(e, m.name) for e in CH12 for m in get(e).mistakes if m.wrong is None}
     assert raising == tested
 

@@ -123,12 +123,23 @@ def _check_target(y):
     return y
 
 
-def plot_losses_vs_logit(y=1.0, ax=None, *, z=None):
+def _mark_logit(ax, mark, values):
+    """A dotted vertical line at z = mark and a dot on each curve, value written beside it."""
+    mark = v.real(mark, "mark")
+    ax.axvline(mark, color="0.4", ls=":", lw=1.0, zorder=1)
+    for value, colour in values:
+        ax.plot(mark, value, "o", color=colour, markersize=5, markeredgecolor="k", zorder=4)
+        ax.annotate(f"{value:+.4f}", (mark, value), textcoords="offset points", xytext=(6, 4),
+                    fontsize=8, color=colour)
+
+
+def plot_losses_vs_logit(y=1.0, ax=None, *, z=None, mark=None):
     r"""Loss of one sigmoid output :math:`a=\sigma(z)` with target ``y``, as a function of z.
 
     Squared error :math:`\tfrac12(a-y)^2` and binary cross-entropy
     :math:`-[y\log a+(1-y)\log(1-a)]` (computed stably from z).
-    Returns the ``Axes`` (two lines).
+    mark : optional z at which both losses are marked and their values written.
+    Returns the ``Axes`` (two lines first).
     """
     y = _check_target(y)
     z = _grid_1d(z, "z", np.linspace(-8.0, 8.0, 401))
@@ -140,16 +151,24 @@ def plot_losses_vs_logit(y=1.0, ax=None, *, z=None):
     ax.plot(z, mse, color=_MSE_COLOUR, lw=2, label=r"squared error $\frac{1}{2}(a-y)^2$")
     ax.plot(z, ce, color=_CE_COLOUR, lw=2, ls="--", label="cross-entropy")
     _style(ax, r"$z$ (the output unit's pre-activation; $a=\sigma(z)$)", r"loss $\ell$")
+    if mark is not None:
+        zm = np.array([[v.real(mark, "mark")]])
+        am = _act.sigmoid(zm)
+        Ym = np.full((1, 1), y)
+        _mark_logit(ax, mark, [(float(_losses.mse(am, Ym)[0]), _MSE_COLOUR),
+                               (float(_losses.sigmoid_cross_entropy_from_logits(zm, Ym)[0]),
+                                _CE_COLOUR)])
     ax.set_title(f"one sigmoid output, target y = {y:g}", fontsize=10)
     ax.legend(fontsize=8, framealpha=0.9)
     return ax
 
 
-def plot_loss_slopes_vs_logit(y=1.0, ax=None, *, z=None):
+def plot_loss_slopes_vs_logit(y=1.0, ax=None, *, z=None, mark=None):
     r"""The slopes :math:`\partial\ell/\partial z` of the two losses of :func:`plot_losses_vs_logit`.
 
     Squared error: :math:`(a-y)\,\sigma'(z) = (a-y)\,a(1-a)`; cross-entropy: :math:`a-y`.
-    Returns the ``Axes`` (two lines).
+    mark : optional z at which both slopes are marked and their values written.
+    Returns the ``Axes`` (two lines first).
     """
     y = _check_target(y)
     z = _grid_1d(z, "z", np.linspace(-8.0, 8.0, 401))
@@ -159,6 +178,9 @@ def plot_loss_slopes_vs_logit(y=1.0, ax=None, *, z=None):
             label=r"squared error: $(a-y)\,a(1-a)$")
     ax.plot(z, a - y, color=_CE_COLOUR, lw=2, ls="--", label=r"cross-entropy: $a-y$")
     _style(ax, r"$z$", r"slope $\partial\ell/\partial z$")
+    if mark is not None:
+        am = float(_act.sigmoid(np.array([v.real(mark, "mark")]))[0])
+        _mark_logit(ax, mark, [((am - y) * am * (1.0 - am), _MSE_COLOUR), (am - y, _CE_COLOUR)])
     ax.set_title(f"their slopes (target y = {y:g})", fontsize=10)
     ax.legend(fontsize=8, framealpha=0.9)
     return ax
@@ -249,7 +271,9 @@ def plot_cost_surface(w1, w2, J, ax=None, *, labels=("$w_1$", "$w_2$"), title=No
 # -------------------------------------------------------- numerical care
 def _naive_softmax_cross_entropy(Z, Y):
     """The textbook formula −Σ y log(e^z / Σ e^z), with no protection: NAIVE, for showing
-    how it fails (inf/NaN once a logit passes ~709).  Per example, shape ``(m,)``.
+    how it fails.  Its value stops being finite at the first of two events: some e^z overflows
+    (a logit above ~709.78), or a probability underflows to 0 (a row's logits spanning more than
+    ~745), when the term 0 · log 0 = 0 · (−inf) is NaN.  Per example, shape ``(m,)``.
     Call it inside ``np.errstate(over="ignore", invalid="ignore", divide="ignore")``."""
     E = np.exp(np.asarray(Z, dtype=np.float64))
     A = E / E.sum(axis=1, keepdims=True)
@@ -259,8 +283,10 @@ def _naive_softmax_cross_entropy(Z, Y):
 def plot_softmax_overflow(z, true_class, scales, ax=None):
     r"""Cross-entropy of the logits ``c · z`` for every scale c: naive formula vs stable one.
 
-    The naive line stops where :math:`e^{cz}` overflows (its value there is inf or NaN,
-    which matplotlib does not draw); the stable line (``losses.softmax_cross_entropy_from_logits``)
+    The naive line stops at the first scale where its value is not finite (inf or NaN, which
+    matplotlib does not draw): either :math:`e^{c\max_k z_k}` overflows
+    (:math:`c\max_k z_k > 709.78`) or the smallest probability underflows to 0
+    (:math:`c(\max_k z_k - \min_k z_k) \gtrsim 745`), whichever comes first; the stable line (``losses.softmax_cross_entropy_from_logits``)
     goes on.  Returns the ``Axes``.
     """
     z = _grid_1d(z, "z", None)
