@@ -232,3 +232,31 @@ def test_eta_divergence_is_geometric():
     cost = np.asarray(explorers.eta_run(3.0)[1].cost[:-1])
     growth = np.diff(np.log10(cost))[20:90]
     assert growth.min() > 0 and growth.std() < 0.05 * growth.mean()
+
+
+def test_plot_top_inputs_shows_the_images_with_the_largest_z():
+    rng = np.random.default_rng(5)
+    W, b = rng.normal(size=(3, 6)), rng.normal(size=3)
+    X = rng.random((9, 6))
+    fig = plots.plot_top_inputs(W, b, X, [2, 0], k=4, image_shape=(2, 3))
+    axes = np.array(fig.axes).reshape(2, 5)
+    for row, j in zip(axes, [2, 0]):
+        np.testing.assert_allclose(row[0].get_images()[0].get_array(), W[j].reshape(2, 3))
+        expected = np.argsort(-(X @ W[j] + b[j]))[:4]
+        for ax, i in zip(row[1:], expected):
+            np.testing.assert_allclose(ax.get_images()[0].get_array(), X[i].reshape(2, 3))
+    plt.close(fig)
+
+
+def test_plot_top_inputs_rejects_bad_arguments():
+    W, b, X = np.zeros((3, 4)), np.zeros(3), np.zeros((5, 4))
+    with pytest.raises(ValueError, match="b must have shape"):
+        plots.plot_top_inputs(W, np.zeros(2), X, [0], image_shape=(2, 2))
+    with pytest.raises(ValueError, match="units"):
+        plots.plot_top_inputs(W, b, X, [3], image_shape=(2, 2))
+    with pytest.raises(ValueError, match="k must be"):
+        plots.plot_top_inputs(W, b, X, [0], k=6, image_shape=(2, 2))
+    with pytest.raises(ValueError, match="columns"):
+        plots.plot_top_inputs(W, b, X, [0], image_shape=(3, 3))
+    with pytest.raises(TypeError, match="k must be an integer"):
+        plots.plot_top_inputs(W, b, X, [0], k=2.5, image_shape=(2, 2))

@@ -309,3 +309,44 @@ def plot_hidden_units(W, *, image_shape=(8, 8), ncols=8, units=None, size=1.1,
         cax = fig.add_axes([0.92, 0.15, 0.015, 0.7])
         fig.colorbar(image, cax=cax).set_label("weight", fontsize=8)
     return fig
+
+
+def plot_top_inputs(W, b, X, units, *, k=6, image_shape=(8, 8), size=0.9):
+    r"""For each hidden unit, its weights beside the ``k`` inputs that drive it hardest.
+
+    W : ``(s_1, n_in)`` first-layer weights; b : ``(s_1,)`` biases; X : ``(m, n_in)`` inputs,
+    one image per row (``n_in`` = the product of ``image_shape``); units : unit indices
+    (0-based).  For unit j the inputs are ranked by :math:`z_j = W_{j,:}x + b_j` (the sigmoid
+    is increasing, so this is also the ranking by activation).  Each row shows the weights
+    (red raises :math:`z_j`, blue lowers it) and then the ``k`` top inputs, darkest = most
+    ink.  Returns the ``Figure``.
+    """
+    W = v.as_matrix(W, "W")
+    X = v.as_matrix(X, "X", cols=W.shape[1], what="(m, n_in), n_in = W.shape[1]")
+    b = np.asarray(b, dtype=float)
+    if b.shape != (W.shape[0],):
+        raise ValueError(f"b must have shape ({W.shape[0]},), one bias per row of W; got {b.shape}")
+    h, w = image_shape
+    if W.shape[1] != h * w:
+        raise ValueError(f"W must have {h * w} columns (one per pixel of a {h}×{w} image); got "
+                         f"shape {W.shape}")
+    units = [v.integer(j, "units[i]", low=0, high=W.shape[0] - 1) for j in units]
+    if not units:
+        raise ValueError("units must name at least one unit; got none")
+    k = v.integer(k, "k", low=1, high=X.shape[0])
+    fig, axes = plt.subplots(len(units), k + 1, figsize=(size * (k + 1), size * len(units) + 0.3),
+                             squeeze=False)
+    for row, j in zip(axes, units):
+        z = X @ W[j] + b[j]
+        top = np.argsort(-z, kind="stable")[:k]
+        lim = np.abs(W[j]).max() or 1.0
+        row[0].imshow(W[j].reshape(h, w), cmap="RdBu_r", vmin=-lim, vmax=lim)
+        row[0].set_title(f"unit {j + 1}", fontsize=7)
+        for ax, i in zip(row[1:], top):
+            ax.imshow(X[i].reshape(h, w), cmap="gray_r", vmin=0, vmax=max(1.0, X.max()))
+            ax.set_title(f"z = {z[i]:.1f}", fontsize=6)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.tight_layout()
+    return fig
