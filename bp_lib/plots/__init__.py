@@ -10,5 +10,6 @@ from .basics import (cost_on_grid, plot_activation, plot_activations, plot_cost_
                      plot_softmax, plot_softmax_overflow)
 from .descent import plot_cost_progress, plot_descent_path, plot_labelled_points  # noqa: F401
 from .training import (confusion_matrix, plot_batch_modes, plot_boundary_grid,  # noqa: F401
-                       plot_confusion_matrix, plot_cost_curves, plot_hidden_units, plot_lambda_curve,
+                       plot_confusion_matrix, plot_cost_curves, plot_cost_vs_time, plot_hidden_units,
+                       plot_lambda_curve, plot_top_inputs,
                        plot_train_val, plot_validation_points, plot_weight_sizes)

@@ -187,6 +187,52 @@ def plot_batch_modes(histories, ax=None, *, labels=None):
     return ax
 
 
+def plot_cost_vs_time(histories, seconds, ax=None, *, labels=None, log_time=False):
+    r"""Cost against wall-clock time, one curve per run (e.g. one per batch mode).
+
+    histories : :class:`bp_lib.History` objects; run i recorded ``cost[k]`` after k epochs.
+    seconds : one positive number per run, the time its whole run took (say, the median
+        of several repeats).  Every epoch of a run does the same work, so epoch k is drawn
+        at :math:`t_k = k\,T/E`, with T = ``seconds[i]`` and E its number of epochs.
+    labels : optional legend texts (default: the batch mode).
+    log_time : a logarithmic time axis (the moment 0, before training, is then left out);
+        by default the axis is linear and every curve starts at its ``cost[0]`` at t = 0.
+
+    Returns the ``Axes``.
+    """
+    histories = list(histories)
+    seconds = [float(s) for s in np.ravel(np.asarray(seconds, dtype=float))]
+    if len(seconds) != len(histories) or not histories:
+        raise ValueError(f"seconds must hold one time per history; got {len(seconds)} times "
+                         f"for {len(histories)} histories")
+    if not all(np.isfinite(s) and s > 0 for s in seconds):
+        raise ValueError(f"seconds must be positive and finite; got {seconds}")
+    ax = _axes(ax, (5, 3.4))
+    labels = labels or [None] * len(histories)
+    for h, T, label in zip(histories, seconds, labels):
+        cost = np.asarray(h.cost, dtype=float)
+        epochs = len(cost) - 1
+        if epochs < 1:
+            raise ValueError("every history must have run at least one epoch")
+        name = mode_name(h.batch_size)
+        text = label or (name if h.batch_size in (None, 1) else f"mini-batch of {h.batch_size}")
+        ts = np.arange(epochs + 1) * T / epochs
+        start = 1 if log_time else 0
+        ax.plot(ts[start:], cost[start:], color=MODE_COLOURS[name], label=text, marker="o", ms=2.5,
+                lw=1.2)
+    if log_time:
+        ax.set_xscale("log")
+    else:
+        ax.set_xlim(left=0)
+    top = max(float(np.nanmax(np.where(np.isfinite(h.cost), h.cost, np.nan))) for h in histories)
+    ax.set_ylim(0, 1.3 * top)                 # room for the legend above the curves
+    ax.set_xlabel("wall-clock time (seconds" + (", log scale)" if log_time else ")"))
+    ax.set_ylabel("cost J")
+    ax.legend(fontsize=8, loc="upper center", ncol=len(histories), handlelength=1.5,
+              columnspacing=1.0)
+    return ax
+
+
 def plot_confusion_matrix(y_true, y_pred, ax=None, *, n_classes=None, title=None):
     """Counts of (true class, predicted class) as a heat map with the numbers written in.
 
@@ -226,12 +272,15 @@ def confusion_matrix(y_true, y_pred, n_classes):
     return C
 
 
-def plot_hidden_units(W, *, image_shape=(8, 8), ncols=8, units=None, size=1.1):
+def plot_hidden_units(W, *, image_shape=(8, 8), ncols=8, units=None, size=1.1,
+                      shared_scale=False):
     r"""Each hidden unit's input weights :math:`W^{(1)}_{j,:}` drawn as an image.
 
     ``W`` is ``(s_1, n_in)`` with ``n_in`` = the product of ``image_shape``.
-    Red pixels push the unit's :math:`z_j` up, blue ones down; each image has
-    its own symmetric colour scale.  Returns the ``Figure``.
+    Red pixels push the unit's :math:`z_j` up, blue ones down.  By default each
+    image has its own symmetric colour scale (patterns show best);
+    ``shared_scale=True`` gives all one scale, :math:`\pm\max|W|`, with a colour
+    bar, so that units can be compared.  Returns the ``Figure``.
     """
     W = v.as_matrix(W, "W")
     h, w = image_shape
@@ -243,15 +292,61 @@ def plot_hidden_units(W, *, image_shape=(8, 8), ncols=8, units=None, size=1.1):
     nrows = -(-len(units) // ncols)
     fig, axes = plt.subplots(nrows, ncols, figsize=(size * ncols, size * nrows + 0.4),
                              squeeze=False)
+    shared = float(np.abs(W[units]).max()) or 1.0
     for ax, j in zip(axes.ravel(), units):
         img = W[j].reshape(h, w)
-        lim = np.abs(img).max() or 1.0
-        ax.imshow(img, cmap="RdBu_r", vmin=-lim, vmax=lim)
+        lim = shared if shared_scale else (np.abs(img).max() or 1.0)
+        image = ax.imshow(img, cmap="RdBu_r", vmin=-lim, vmax=lim)
         ax.set_title(f"unit {j + 1}", fontsize=7)
     for ax in axes.ravel():
         ax.set_xticks([])
         ax.set_yticks([])
     for ax in axes.ravel()[len(units):]:
         ax.axis("off")
+    fig.tight_layout()
+    if shared_scale:
+        fig.subplots_adjust(right=0.9)
+        cax = fig.add_axes([0.92, 0.15, 0.015, 0.7])
+        fig.colorbar(image, cax=cax).set_label("weight", fontsize=8)
+    return fig
+
+
+def plot_top_inputs(W, b, X, units, *, k=6, image_shape=(8, 8), size=0.9):
+    r"""For each hidden unit, its weights beside the ``k`` inputs that drive it hardest.
+
+    W : ``(s_1, n_in)`` first-layer weights; b : ``(s_1,)`` biases; X : ``(m, n_in)`` inputs,
+    one image per row (``n_in`` = the product of ``image_shape``); units : unit indices
+    (0-based).  For unit j the inputs are ranked by :math:`z_j = W_{j,:}x + b_j` (the sigmoid
+    is increasing, so this is also the ranking by activation).  Each row shows the weights
+    (red raises :math:`z_j`, blue lowers it) and then the ``k`` top inputs, darkest = most
+    ink.  Returns the ``Figure``.
+    """
+    W = v.as_matrix(W, "W")
+    X = v.as_matrix(X, "X", cols=W.shape[1], what="(m, n_in), n_in = W.shape[1]")
+    b = np.asarray(b, dtype=float)
+    if b.shape != (W.shape[0],):
+        raise ValueError(f"b must have shape ({W.shape[0]},), one bias per row of W; got {b.shape}")
+    h, w = image_shape
+    if W.shape[1] != h * w:
+        raise ValueError(f"W must have {h * w} columns (one per pixel of a {h}×{w} image); got "
+                         f"shape {W.shape}")
+    units = [v.integer(j, "units[i]", low=0, high=W.shape[0] - 1) for j in units]
+    if not units:
+        raise ValueError("units must name at least one unit; got none")
+    k = v.integer(k, "k", low=1, high=X.shape[0])
+    fig, axes = plt.subplots(len(units), k + 1, figsize=(size * (k + 1), size * len(units) + 0.3),
+                             squeeze=False)
+    for row, j in zip(axes, units):
+        z = X @ W[j] + b[j]
+        top = np.argsort(-z, kind="stable")[:k]
+        lim = np.abs(W[j]).max() or 1.0
+        row[0].imshow(W[j].reshape(h, w), cmap="RdBu_r", vmin=-lim, vmax=lim)
+        row[0].set_title(f"unit {j + 1}", fontsize=7)
+        for ax, i in zip(row[1:], top):
+            ax.imshow(X[i].reshape(h, w), cmap="gray_r", vmin=0, vmax=max(1.0, X.max()))
+            ax.set_title(f"z = {z[i]:.1f}", fontsize=6)
+    for ax in axes.ravel():
+        ax.set_xticks([])
+        ax.set_yticks([])
     fig.tight_layout()
     return fig
