@@ -322,6 +322,7 @@ def _run_notebook(job):
                 last = _last_log_line(log_path)
                 if last:
                     fatal += f" (its last words: {last})"
+            hidden_seen = False
             for index, cell in enumerate(cells):
                 if index in slow and 0 < index < len(cells) - 1:
                     notes.append(f"cell {origin[index][0]} (`{_first_line(cell.source)}`) got no "
@@ -332,8 +333,15 @@ def _run_notebook(job):
                     if out.get("output_type") != "error":
                         continue
                     ename, evalue = out.get("ename", "Error"), _short(out.get("evalue", ""), 200)
-                    if box and index not in (0, len(cells) - 1) and _expected_while_hidden(ename, evalue):
-                        continue
+                    if box and index not in (0, len(cells) - 1):
+                        # Once a cell has used the part of bp_lib hidden while grading (a figure,
+                        # a library call), later cells fail in its wake (names it did not define,
+                        # empty results); those failures say nothing about the learner's answers.
+                        if _expected_while_hidden(ename, evalue):
+                            hidden_seen = True
+                            continue
+                        if hidden_seen and ename not in _ALWAYS_NOTED:
+                            continue
                     if ename == "KeyboardInterrupt" or (ename, evalue) == (timed_out["ename"],
                                                                            timed_out["evalue"]):
                         what = (f"no result within the {timeout:g} s limit per cell: it was "
@@ -391,6 +399,11 @@ def _sandbox_manager(base, uid):
             return result
 
     return Manager
+
+
+#: Errors noted even after a cell used the hidden library: they are the learner's own code's.
+_ALWAYS_NOTED = frozenset({"SyntaxError", "IndentationError", "TabError", "MemoryError",
+                           "KeyboardInterrupt", "TimeoutError", "RecursionError"})
 
 
 def _expected_while_hidden(ename, evalue):
