@@ -11,8 +11,7 @@ Each explorer is two layers:
 * a **widget** — :func:`eta_explorer`, :func:`lambda_explorer`,
   :func:`batch_mode_explorer` — sliders (``continuous_update=False``, so the
   kernel retrains once per release, not once per pixel of a drag), an HTML
-  line with the printed result, and an ``Output`` that shows the figure with
-  the inline backend.
+  line with the printed result, and an ``Image`` that shows the figure as PNG.
 
 The problems are kept small so that one slider change — retraining included —
 redraws in a fraction of a second (``benchmarks/bench_widgets.py`` measures it).
@@ -21,12 +20,14 @@ A run whose cost becomes infinite is reported in words (the
 
 CSS classes, for a browser test: the η sliders carry ``eta-slider``, the λ
 slider ``lam-slider``, the batch-size slider ``batch-slider``, the printed
-result ``explorer-result``, the figure's ``Output`` ``explorer-plot``.
+result ``explorer-result``, the figure (an ``ipywidgets.Image``) ``explorer-plot``.
 """
 
 from __future__ import annotations
 
 import html
+import io
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -119,7 +120,7 @@ def describe_eta_run(history):
     """One sentence on how a run went: diverged, went up, zig-zagged, too slow, or good."""
     c0, c = history.cost[0], history.cost[-1]
     if history.diverged:
-        return f"diverged at epoch {history.epochs_run}: {history.message}"
+        return history.message
     rises = int(np.sum(np.diff(history.cost) > 0))
     best = _best_eta_cost(history.epochs_run)
     text = f"final cost {c:.4f} after {history.epochs_run} epochs (started at {c0:.4f})"
@@ -142,7 +143,9 @@ def eta_view(eta, *, epochs=ETA_EPOCHS):
     """
     eta = v.real(eta, "eta", low=0.0, low_inclusive=False)
     net, history = eta_run(eta, epochs)
-    text = f"η = {eta:.3g}: " + describe_eta_run(history)
+    # A divergence message names η itself: no prefix, so nothing is said twice.
+    text = describe_eta_run(history) if history.diverged else \
+        f"η = {eta:.3g}: " + describe_eta_run(history)
     X, Y = eta_data()
     fig, (ax_cost, ax_fit) = plt.subplots(1, 2, figsize=(8.4, 3.0))
     plot_cost_curves([history], ax_cost, ymax=30.0 * history.cost[0])
@@ -213,12 +216,10 @@ def lambda_run(lam, eta=1.0, epochs=LAM_EPOCHS):
 
 
 def describe_lambda_run(net, history):
-    n = len(lambda_data()[0])
+    """One sentence: the losses and the weight size, or (diverged) the History's message,
+    which names the weight-decay factor 1 − ηλ/n when that is what blew up."""
     if history.diverged:
-        factor = 1.0 - history.eta * history.lam / n
-        return (f"diverged at epoch {history.epochs_run}: {history.message} (The weight-decay "
-                f"factor 1 − ηλ/n = {factor:.2f} per step: below −1 it flips and grows the "
-                f"weights instead of shrinking them.)")
+        return history.message
     norm = float(np.sqrt(sum(np.sum(W * W) for W in net.weights)))
     return (f"after {history.epochs_run} epochs: training loss {history.loss[-1]:.3f}, "
             f"validation loss {history.val_loss[-1]:.3f}, weight size ‖W‖ = {norm:.2f}")
@@ -235,7 +236,8 @@ def lambda_view(lam, eta=1.0, *, epochs=LAM_EPOCHS, resolution=60):
     eta = v.real(eta, "eta", low=0.0, low_inclusive=False)
     net, history = lambda_run(lam, eta, epochs)
     X, Y, X_val, Y_val = lambda_data()
-    text = f"λ = {lam:.3g}, η = {eta:.3g}: " + describe_lambda_run(net, history)
+    text = describe_lambda_run(net, history) if history.diverged else \
+        f"λ = {lam:.3g}, η = {eta:.3g}: " + describe_lambda_run(net, history)
     fig, (ax_b, ax_c, ax_w) = plt.subplots(1, 3, figsize=(10.2, 3.1),
                                            gridspec_kw={"width_ratios": [1.0, 1.35, 0.8]})
     if history.diverged:
@@ -343,7 +345,9 @@ def batch_mode_view(eta=0.5, batch_size=10, *, epochs=MODE_EPOCHS):
             parts.append(f"{label}: cost {h.cost[-1]:.3f} ({h.steps} steps)")
     text = f"η = {eta:.3g}, after {epochs * n} examples — " + "; ".join(parts)
     if any(h.diverged for h in histories):
-        text += ". " + next(h.message for h in histories if h.diverged)
+        text += (f" — η = {eta:.3g} is too large for this network and data: try a value "
+                 f"several times smaller")
+    text += "."
     values = dict(eta=eta, batch_size=batch_size, histories=histories, seconds=seconds,
                   final_costs=[float(h.cost[-1]) for h in histories],
                   steps=[h.steps for h in histories],
@@ -352,29 +356,58 @@ def batch_mode_view(eta=0.5, batch_size=10, *, epochs=MODE_EPOCHS):
 
 
 # ================================================================ widgets
+#: Serialises every redraw of every widget: pyplot's figure registry is not thread-safe, and
+#: ipykernel 7 may run a widget's callbacks on the main thread and on a subshell thread.
+DRAW_LOCK = threading.RLock()
+#: Resolution of the PNGs the widgets send (the inline backend's default).
+DPI = 100
+
+
+def figure_png(fig, dpi=DPI):
+    """Render ``fig`` to PNG bytes once (fixed margins, no ``bbox_inches="tight"`` second
+    layout pass) and close it: what a widget shows."""
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", dpi=dpi)
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
 def _explorer(sliders, view_fn):
-    """Sliders + printed result + plot, redrawn by ``view_fn(**values)`` on every change."""
+    """Sliders + printed result + picture, redrawn by ``view_fn(**values)`` on every change.
+
+    The picture is an ``ipywidgets.Image`` whose PNG bytes are replaced in one assignment:
+    no ``Output`` capture, which is tied to the thread and message that opened it, and no
+    second layout pass of the inline backend.  A position the sliders come back to is shown
+    from a cache of the last 64 pictures (the same values always draw the same picture).
+    """
     import ipywidgets as widgets
-    from IPython.display import clear_output
 
     result = widgets.HTML(layout=widgets.Layout(min_height="2.5em"))
     result.add_class("explorer-result")
-    out = widgets.Output()
-    out.add_class("explorer-plot")
+    picture = widgets.Image(format="png")
+    picture.add_class("explorer-plot")
+
+    drawn = {}              # slider values -> (text, PNG): the views are deterministic
 
     def redraw(change=None):
-        with out:
-            clear_output(wait=True)
-            view = view_fn(**{name: s.value for name, s in sliders.items()})
-            result.value = f"<b>{html.escape(view.text)}</b>"
-            plt.show()
-            plt.close(view.figure)
+        with DRAW_LOCK:                     # the latest slider values, read under the lock
+            values = {name: s.value for name, s in sliders.items()}
+            key = tuple(values.values())
+            if key not in drawn:
+                view = view_fn(**values)
+                if len(drawn) >= 64:
+                    drawn.pop(next(iter(drawn)))
+                drawn[key] = (view.text, figure_png(view.figure))
+            text, png = drawn[key]
+            result.value = f"<b>{html.escape(text)}</b>"
+            picture.value = png
 
     for s in sliders.values():
         s.observe(redraw, names="value")
     redraw()
-    box = widgets.VBox([widgets.HBox(list(sliders.values())), result, out])
-    return box
+    return widgets.VBox([widgets.HBox(list(sliders.values())), result, picture])
 
 
 def _log_slider(value, lo, hi, description, css):
