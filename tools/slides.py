@@ -413,7 +413,7 @@ _REVEAL_TEMPLATE = "{%- extends 'index.html.j2' -%}" + _COMMON_BLOCKS + r"""
 .reveal .slides table code { font-size: 0.9em; }
 .reveal .slides .jp-RenderedHTMLCommon table { max-width: 100%; }
 .reveal .slides .jp-RenderedHTMLCommon td, .reveal .slides .jp-RenderedHTMLCommon th {
-    padding: 0.2em 0.4em; white-space: normal; overflow-wrap: anywhere; }
+    padding: 0.2em 0.4em; white-space: normal; overflow-wrap: break-word; }
 /* code and text outputs wrap at the slide's edge instead of running off it */
 .reveal pre { white-space: pre-wrap; overflow-wrap: anywhere; }
 .reveal .jp-RenderedText pre { white-space: pre-wrap; }
