@@ -259,7 +259,9 @@ def lambda_view(lam, eta=1.0, *, epochs=LAM_EPOCHS, resolution=60):
         ax_b.set_ylim(*lims[1])
         plot_train_val(history, ax_c, title="loss without the L2 term")
         ax_c.set_ylim(2e-3, 5.0)
-        plot_weight_sizes(net.weights, ax_w, ymax=16.0, bare=True)   # no ticks: faster
+        tallest = max(float(np.linalg.norm(W)) for W in net.weights)
+        plot_weight_sizes(net.weights, ax_w, ymax=max(16.0, 1.3 * tallest),   # room for labels
+                          bare=True)                                           # no ticks: faster
         ax_w.set_title("weight sizes ‖W⁽ˡ⁾‖", fontsize=10)
         weight_norm = float(np.sqrt(sum(np.sum(W * W) for W in net.weights)))
     _plain_log_axis(ax_c)
@@ -380,7 +382,8 @@ def _explorer(sliders, view_fn):
     The picture is an ``ipywidgets.Image`` whose PNG bytes are replaced in one assignment:
     no ``Output`` capture, which is tied to the thread and message that opened it, and no
     second layout pass of the inline backend.  A position the sliders come back to is shown
-    from a cache of the last 64 pictures (the same values always draw the same picture).
+    from a cache of the last 64 pictures (the same values always draw the same picture), and
+    after each move the next position in the same direction is drawn ahead.
     """
     import ipywidgets as widgets
 
@@ -391,23 +394,54 @@ def _explorer(sliders, view_fn):
 
     drawn = {}              # slider values -> (text, PNG): the views are deterministic
 
+    def draw(values):
+        key = tuple(float(f"{v:.10g}") for v in values.values())   # JS and Python powers differ
+        if key not in drawn:                                          # in the last digit
+            view = view_fn(**values)
+            if len(drawn) >= 64:
+                drawn.pop(next(iter(drawn)))
+            drawn[key] = (view.text, figure_png(view.figure))
+        return drawn[key]
+
     def redraw(change=None):
         with DRAW_LOCK:                     # the latest slider values, read under the lock
             values = {name: s.value for name, s in sliders.items()}
-            key = tuple(values.values())
-            if key not in drawn:
-                view = view_fn(**values)
-                if len(drawn) >= 64:
-                    drawn.pop(next(iter(drawn)))
-                drawn[key] = (view.text, figure_png(view.figure))
-            text, png = drawn[key]
+            text, png = draw(values)
             result.value = f"<b>{html.escape(text)}</b>"
-            picture.value = png
+            picture.value = png             # sent to the browser now
+            # While the class looks at it, draw the next position in the direction the
+            # slider moved: moving on then only sends a picture.  (A newer move waits for
+            # this one render.)
+            if change is None or change.get("owner") not in sliders.values():
+                return
+            s = change["owner"]
+            nxt = _next_position(s, change["old"], change["new"])
+            if nxt is not None and all(t.value == values[n] for n, t in sliders.items()):
+                ahead = dict(values)
+                ahead[next(n for n, t in sliders.items() if t is s)] = nxt
+                draw(ahead)
 
     for s in sliders.values():
         s.observe(redraw, names="value")
     redraw()
     return widgets.VBox([widgets.HBox(list(sliders.values())), result, picture])
+
+
+def _next_position(slider, old, new):
+    """The value one step further than ``new`` in the direction ``old → new`` (None at an end),
+    as the browser computes it: log sliders step their exponent."""
+    import ipywidgets as widgets
+
+    if old is None or old == new:
+        return None
+    up = new > old
+    if isinstance(slider, widgets.FloatLogSlider):
+        exponent = np.log10(new) / np.log10(slider.base) + (slider.step if up else -slider.step)
+        if not slider.min - 1e-9 <= exponent <= slider.max + 1e-9:
+            return None
+        return float(slider.base ** round(exponent, 10))
+    value = new + (slider.step if up else -slider.step)
+    return value if slider.min <= value <= slider.max else None
 
 
 def _log_slider(value, lo, hi, description, css):

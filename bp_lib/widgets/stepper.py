@@ -189,8 +189,9 @@ def delta_stepper(net, X, Y, step=0):
     assignment.  Buttons and slider may call back on different threads (ipykernel 7 runs
     comm messages on a subshell thread as well as the main one): every read of the step and
     every redraw holds one lock, and a redraw always draws the slider's value *at that
-    moment*, so the last picture is the last step asked for.  The backward pass is computed
-    once.  Returns the widget (display it, or let a notebook cell end with it).
+    moment*, so the last picture is the last step asked for.  Each step's picture is drawn
+    once and kept; after showing a step the callback draws its two neighbours, so the next
+    click only sends a picture.  The backward pass is computed once.  Returns the widget (display it, or let a notebook cell end with it).
     """
     import ipywidgets as widgets
 
@@ -211,13 +212,24 @@ def delta_stepper(net, X, Y, step=0):
     picture = widgets.Image(format="png")
     picture.add_class("stepper-plot")
     shown = {"step": None}
+    pictures = {}            # step -> PNG: the steps are few and their pictures never change
+
+    def png(k):
+        if k not in pictures:
+            pictures[k] = stepper_png(net, X, Y, k, trace=trace)
+        return pictures[k]
 
     def draw(change=None):
         with DRAW_LOCK:
             k = slider.value
             if shown["step"] != k:
-                picture.value = stepper_png(net, X, Y, k, trace=trace)
+                picture.value = png(k)      # sent to the browser now
                 shown["step"] = k
+            # While the class looks at this step, draw its neighbours: the next click or
+            # arrow key then only sends a picture.  (A newer move waits for one render.)
+            for j in (k + 1, k - 1):
+                if 0 <= j <= last and j not in pictures and slider.value == k:
+                    png(j)
 
     def move(by):
         with DRAW_LOCK:
