@@ -373,7 +373,9 @@ def index_math_head(prefix):
     return ('<script type="text/x-mathjax-config">MathJax.Hub.Config({tex2jax: {inlineMath: '
             '[["$","$"], ["\\\\(","\\\\)"]], processEscapes: true}, "HTML-CSS": '
             '{availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null}});'
-            f'</script><script src="{mathjax_url(prefix)}"></script>')
+            '</script><style>.MJX_Assistive_MathML, .MJX_Assistive_MathML * '
+            '{ font-family: serif !important; }</style>'
+            f'<script src="{mathjax_url(prefix)}"></script>')
 
 
 def mathjax_url(prefix):
@@ -391,6 +393,11 @@ _COMMON_BLOCKS = r"""
 MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web",
                                   imageFont: null}});
 </script>
+<style>
+/* MathJax also writes hidden MathML for screen readers, which Chromium lays out: its
+   double-struck and script letters would ask for MathJax's TeX fonts, not shipped (a 404). */
+.MJX_Assistive_MathML, .MJX_Assistive_MathML * { font-family: serif !important; }
+</style>
 {{ super() }}
 {%- endblock html_head_js_mathjax -%}
 """
