@@ -75,7 +75,7 @@ RUN_ALL_MS = 60_000        # one notebook's "Run All" (each chapter runs in a fe
 SERVER_START_S = 60
 VOILA_CELL_TIMEOUT_S = 20  # a chapter cell runs in well under a second; a stalled one is retried
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
-SLIDER_CLASSES = ("eta-slider", "lam-slider", "stepper-slider")
+SLIDER_CLASSES = ("eta-slider", "lam-slider", "batch-slider", "stepper-slider")
 FIXTURE = "fixture/widget_fixture.ipynb"   # written into the temporary copy, never into the repo
 
 
@@ -767,3 +767,42 @@ def test_eta_slider_in_voila(rel, browser, course, screenshots, tmp_path):
             assert not page.errors, f"Voilà {rel}: errors in the page: {page.errors}"
     finally:
         server.stop()
+
+
+# --------------------------------------------------------------------------- make lab
+
+def test_make_lab_starts_serves_a_working_copy_and_takes_options(tmp_path):
+    """`make lab LAB_ARGS=…` as the user it runs as (root here: --allow-root is added), with
+    JupyterLab options passed through; it serves work/ (a git-ignored copy), so the tracked
+    notebooks never change; the news pop-up is answered "no"; solutions/ is reachable."""
+    if shutil.which("make") is None or not (ROOT / ".venv" / ".learner").exists():
+        _missing("make and a set-up .venv (make setup) are needed")
+    tracked = subprocess.run(["git", "status", "--porcelain", "--", "chapters", "solutions"],
+                             cwd=ROOT, capture_output=True, text=True).stdout
+    port = _free_port()
+    env = _jupyter_env(tmp_path)
+    args = (f"--no-browser --ip=127.0.0.1 --port={port} --ServerApp.port_retries=0 "
+            f"--IdentityProvider.token= --ServerApp.password=")
+    server = Server("make lab", ["make", "--no-print-directory", "lab", f"LAB_ARGS={args}",
+                                 "LAB_DIR=solutions"], ROOT, env, tmp_path / "make-lab.log", port)
+    try:
+        server.start("/api/status")
+        with urllib.request.urlopen(f"{server.base}/api/contents/solutions", timeout=10) as r:
+            listing = json.load(r)
+        names = {c["name"] for c in listing["content"]}
+        assert {p.name for p in (ROOT / "solutions").glob("*.ipynb")} <= names
+        with urllib.request.urlopen(f"{server.base}/api/contents/chapters", timeout=10) as r:
+            assert json.load(r)["content"]
+    finally:
+        server.stop()
+    log = server.log_tail(200)
+    assert "Running as root is not recommended" not in log, log
+    assert "work/:" in log and (ROOT / "work" / "solutions").is_dir(), log
+    settings = ROOT / ".venv" / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    assert json.loads(settings.read_text())["@jupyterlab/apputils-extension:notification"][
+        "fetchNews"] == "false"
+    after = subprocess.run(["git", "status", "--porcelain", "--", "chapters", "solutions"],
+                           cwd=ROOT, capture_output=True, text=True).stdout
+    assert after == tracked, "make lab changed tracked notebooks"
+    ignored = subprocess.run(["git", "check-ignore", "-q", "work/"], cwd=ROOT)
+    assert ignored.returncode == 0, "work/ is not git-ignored"
