@@ -349,7 +349,6 @@ def batch_mode_view(eta=0.5, batch_size=10, *, epochs=MODE_EPOCHS):
     if any(h.diverged for h in histories):
         text += (f" — η = {eta:.3g} is too large for this network and data: try a value "
                  f"several times smaller")
-    text += "."
     values = dict(eta=eta, batch_size=batch_size, histories=histories, seconds=seconds,
                   final_costs=[float(h.cost[-1]) for h in histories],
                   steps=[h.steps for h in histories],
