@@ -84,9 +84,11 @@ def _frozen(*arrays):
 # ====================================================================== η
 #: The η explorer's problem: fit a wiggly curve with a [1, 16, 16, 1] tanh
 #: network and a linear output under the squared error.  The squared error's
-#: gradient grows with the error, so a too-large η really blows up (the cost
-#: reaches infinity); a sigmoid or softmax output with cross-entropy would
-#: only saturate.
+#: gradient grows with the error, so a too-large η really blows up (the weights
+#: grow geometrically, :data:`bp_lib.training.DIVERGENCE_LIMIT`).  With a sigmoid
+#: or softmax output and cross-entropy only the output layer's δ = a − y is
+#: bounded; hidden gradients still grow with the weights, but slowly, so such a
+#: run thrashes rather than explodes.
 ETA_SIZES = (1, 16, 16, 1)
 ETA_EPOCHS = 200
 ETA_RANGE = (1e-4, 10 ** 1.5)     # the η slider's ends
