@@ -5,9 +5,8 @@
 One "slider change" is what an explorer's callback does: call the view
 function (:func:`bp_lib.widgets.eta_view`, :func:`~bp_lib.widgets.lambda_view`,
 :func:`~bp_lib.widgets.batch_mode_view`), which retrains the network from
-scratch and draws a new figure, then render that figure to PNG with the Agg
-canvas the way the inline backend does (``bbox_inches="tight"``, the figure's
-dpi).  For chapter 4's δ stepper it is :func:`bp_lib.widgets.stepper.stepper_png`,
+scratch and draws a new figure, then render that figure to PNG the way the
+widget does (:func:`bp_lib.widgets.explorers.figure_png`: one pass, 100 dpi).  For chapter 4's δ stepper it is :func:`bp_lib.widgets.stepper.stepper_png`,
 exactly what its callback displays.  Sending the PNG to the browser is not included.
 
 Each view is called over a grid of slider values that includes both ends of
@@ -15,13 +14,14 @@ every slider, ``--repeats`` times; the script prints the median and the
 maximum wall-clock time per widget (and the median CPU time of the process,
 which a busy machine disturbs less), and the machine's load average, since
 other processes on a shared machine slow every number down.  The target is a
-median under 250 ms.
+median under 250 ms.  This is the cost of a slider position never drawn before;
+the latency a person feels in the browser (where the next position is drawn ahead)
+is measured by ``tests/test_browser.py``.
 """
 
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import statistics
 import time
@@ -30,7 +30,6 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 import bp_lib  # noqa: E402
@@ -85,11 +84,9 @@ def one_change(view, kwargs):
         return wall, cpu
     t0, c0 = time.perf_counter(), time.process_time()
     result = view(**kwargs)
-    buf = io.BytesIO()
-    result.figure.savefig(buf, format="png", bbox_inches="tight")
+    png = E.figure_png(result.figure)          # what the widget sends (and closes the figure)
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
-    plt.close(result.figure)
-    if buf.tell() == 0:
+    if not png:
         raise RuntimeError(f"{view.__name__}({kwargs}) rendered an empty PNG")
     return wall, cpu
 

@@ -26,6 +26,12 @@ from .network import Network, Workspace, _accuracy
 from .regularization import l2_penalty
 
 
+#: A parameter larger than this in absolute value means training has diverged.  Trained
+#: networks of this course keep every weight below ~10²; a run whose weights grow
+#: geometrically passes 10⁶ within a few steps of leaving that range.
+DIVERGENCE_LIMIT = 1e6
+
+
 @dataclass
 class History:
     """What :func:`train` records.
@@ -37,8 +43,10 @@ class History:
     validation set, so the two compare like with like.  ``accuracy`` and the
     ``val_*`` lists follow the same indexing when asked for, else stay empty.
     ``examples_seen[k]`` counts the examples used for gradients up to then.
-    ``diverged`` is True when the cost or a parameter became non-finite;
-    training then stops and ``message`` says where and what to do.
+    ``diverged`` is True when the cost became non-finite or a weight or bias
+    grew past :data:`DIVERGENCE_LIMIT` in size (a sigmoid or softmax output
+    saturates, so exploding weights can keep the cost finite); training then
+    stops and ``message`` says in one sentence where, why and what to do.
     """
 
     eta: float
@@ -157,16 +165,13 @@ def _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch, ws, ws_val):
     trace = net._forward(X, ws)
     data_J = net._cost(trace, Y, 0.0)
     J = data_J + l2_penalty(net.weights, lam, X.shape[0])
-    finite = np.isfinite(J) and all(np.all(np.isfinite(W)) for W in net.weights)
+    largest = max(max(float(np.max(np.abs(W))), float(np.max(np.abs(b))))
+                  for W, b in zip(net.weights, net.biases))
     history.cost.append(J if np.isfinite(J) else float("inf"))
     history.examples_seen.append(epoch * X.shape[0])
-    if not finite:
+    if not np.isfinite(J) or not largest <= DIVERGENCE_LIMIT:     # NaN fails the test too
         history.diverged = True
-        history.message = (
-            f"Training stopped after epoch {epoch}: the cost became "
-            f"{'NaN' if np.isnan(J) else 'infinite'} — gradient descent diverged. "
-            f"The learning rate eta={history.eta:g} is too large for this network and data; "
-            f"try a value several times smaller.")
+        history.message = divergence_message(history, epoch, J, largest, X.shape[0])
         return None
     history.loss.append(data_J)
     if accuracy:
@@ -177,3 +182,29 @@ def _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch, ws, ws_val):
         if accuracy:
             history.val_accuracy.append(_accuracy(vtrace.output, Y_val))
     return trace
+
+
+def divergence_message(history, epoch, cost, largest, n):
+    """One plain sentence: when training diverged, what was seen, and what to change.
+
+    When λ > 0 and ηλ/n > 2, the weight-decay factor 1 − ηλ/n of every step is below −1,
+    which by itself flips and grows the weights; otherwise η is blamed.
+    """
+    eta, lam = history.eta, history.lam
+    if np.isnan(cost):
+        seen = "the cost became NaN"
+    elif not np.isfinite(cost):
+        seen = "the cost became infinite"
+    elif np.isfinite(largest):
+        seen = f"the weights exploded (the largest reached {largest:.1e})"
+    else:
+        seen = "a weight became infinite"
+    factor = 1.0 - eta * lam / n
+    if lam > 0 and factor < -1.0:
+        why = (f"with η = {eta:.3g} and λ = {lam:.3g} the weight-decay factor 1 − ηλ/n = "
+               f"−{-factor:.2f} is below −1, so every step flips the weights and makes them "
+               f"larger — keep ηλ below 2n = {2 * n}")
+    else:
+        why = (f"η = {eta:.3g} is too large for this network and data — try a value several "
+               f"times smaller")
+    return f"Diverged at epoch {epoch}: {seen}; {why}."

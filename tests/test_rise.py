@@ -60,7 +60,7 @@ _SLIDE_STATE_JS = """() => {
         sliders: [...slide.querySelectorAll('.widget-slider')].filter(visible).length,
         handles: [...slide.querySelectorAll('.eta-slider .noUi-handle')].filter(visible).length,
         results: [...slide.querySelectorAll('.explorer-result')].map(e => e.textContent.trim()),
-        images: [...slide.querySelectorAll('.widget-output img, .jupyter-widgets-output-area img')]
+        images: [...slide.querySelectorAll('.widget-output img, .jupyter-widgets-output-area img, img.widget-image')]
                     .map(img => img.getAttribute('src') || ''),
         text: [...slide.querySelectorAll('.jp-OutputArea')].map(e => e.textContent).join('\\n'),
     };
@@ -75,9 +75,9 @@ _RESULT_CHANGED_JS = """(before) => {
 
 _PLOT_CHANGED_JS = """(before) => {
     const slide = [...document.querySelectorAll('.reveal .slides section.present')].pop();
-    const now = slide ? [...slide.querySelectorAll('.widget-output img, .jupyter-widgets-output-area img')]
+    const now = slide ? [...slide.querySelectorAll('.widget-output img, .jupyter-widgets-output-area img, img.widget-image')]
                             .map(img => img.getAttribute('src') || '') : [];
-    return now.length > 0 && now.every(s => s.startsWith('data:image'))
+    return now.length > 0 && now.every(s => /^(data:image|blob:)/.test(s))
         && JSON.stringify(now) !== JSON.stringify(before);
 }"""
 
@@ -173,7 +173,7 @@ def test_eta_slider_works_on_a_rise_slide(browser, lab, course, shots):
             assert before["sliders"] >= 1 and before["handles"] == 1, before
             assert "FloatLogSlider(" not in before["text"], before["text"][:300]
             assert before["results"], f"no .explorer-result on the slide: {before}"
-            assert before["images"], "no plot in the explorer's Output widget on the slide"
+            assert before["images"], "no picture in the explorer on the slide"
             page.screenshot(path=str(shots / "rise-06-eta-slide.png"))
 
             # Drag the handle a little to the right, as a lecturer does with the mouse.

@@ -1,7 +1,8 @@
 """The static site (tools/build_site.py): built from the stored notebooks, browsed offline.
 
-The site is rendered from the already-executed notebooks in ``solutions/`` (no kernel is
-started), then every link is followed from ``index.html``: each ``href``/``src`` must
+The site is rendered from the already-executed notebooks — by default the learners' copies in
+``chapters/``, what a class may see (no kernel is started); no hidden test reaches a page,
+whichever folder is rendered, then every link is followed from ``index.html``: each ``href``/``src`` must
 resolve to a file inside the site, nothing may need the network, every chapter page must
 be reachable, and the pages must carry their math and figures.  (That MathJax really
 typesets from the local copy in a browser with the network blocked is checked on a slide
@@ -38,8 +39,55 @@ build_site = _load("build_site")
 @pytest.fixture(scope="module")
 def site(tmp_path_factory):
     out = tmp_path_factory.mktemp("site")
-    out, paths = build_site.build_site("solutions", out)
+    out, paths = build_site.build_site(out=out)          # the default: the learners' copies
     return out, paths
+
+
+def test_the_default_site_is_the_learners_copies(site):
+    out, paths = site
+    assert {p.parent.name for p in paths} == {"chapters"}
+    assert "learners&#x27; copies" in (out / "index.html").read_text(encoding="utf-8")
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    assert "tools/build_site.py --from $(or $(FROM),chapters)" in makefile
+
+
+def test_no_hidden_test_reaches_the_site_even_from_solutions(tmp_path):
+    with_hidden = [p for p in sorted((ROOT / "solutions").glob("*.ipynb"))
+                   if "BEGIN HIDDEN TESTS" in p.read_text(encoding="utf-8")]
+    assert with_hidden, "no notebook has hidden tests: this test checks nothing"
+    prefix = with_hidden[0].name[:2]
+    out, _ = build_site.build_site("solutions", tmp_path, prefixes=(prefix,))
+    page = next(out.glob(f"{prefix}*.html")).read_text(encoding="utf-8")
+    assert "HIDDEN TESTS" not in page
+    nb = nbformat.read(with_hidden[0], as_version=4)
+    stripped = slides.strip_hidden_tests(nb)
+    assert not any("HIDDEN TESTS" in c.source for c in stripped.cells)
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs /usr/bin/chromium")
+def test_index_math_is_typeset_and_no_font_is_missing(site):
+    """The index lists titles such as 'the output error $\\delta^{(L)}$': typeset, not raw;
+    no request of the index or a chapter page fails (MathJax's AMS font was one)."""
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    out, _ = site
+    failed = []
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", args=slides.CHROMIUM_ARGS)
+        try:
+            page = browser.new_page()
+            page.on("requestfailed", lambda r: None if r.url.startswith("about:")
+                    else failed.append(r.url))
+            for name in ("index.html", "03_output_delta.html", "A_appendix.html"):
+                page.goto((out / name).as_uri())
+                page.wait_for_function("window.MathJax && MathJax.isReady && "
+                                       "MathJax.Hub.queue.pending === 0", timeout=60000)
+                if name == "index.html":
+                    text = page.evaluate("document.body.innerText")
+                    assert "$" not in text and "\\delta" not in text, text
+                    assert page.evaluate("document.querySelectorAll('.MathJax').length") > 0
+        finally:
+            browser.close()
+    assert failed == [], f"requests that failed: {failed}"
 
 
 def test_every_link_resolves_inside_the_site(site):
@@ -109,8 +157,8 @@ def test_offline_check_finds_what_would_break(tmp_path):
     assert any("font.woff" in p for p in problems)
 
 
-def test_site_from_the_learners_copies(tmp_path):
-    out, paths = build_site.build_site("chapters", tmp_path, prefixes=("A",))
+def test_site_from_the_solutions(tmp_path):
+    out, paths = build_site.build_site("solutions", tmp_path, prefixes=("A",))
     assert [p.name for p in paths] == ["A_appendix.ipynb"]
-    assert "learners&#x27; copies" in (out / "index.html").read_text(encoding="utf-8")
+    assert "solutions (complete)" in (out / "index.html").read_text(encoding="utf-8")
     assert slides.offline_problems(out)[0] == []

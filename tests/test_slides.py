@@ -1,10 +1,13 @@
 """Slides (tools/slides.py): slide types from a notebook's structure, and offline HTML decks.
 
 The decks are built from the stored notebooks (no execution) and checked like the site:
-every ``href``/``src`` resolves inside the build folder and nothing needs the network.  If
-Debian's Chromium is installed, one slide is opened with every non-loopback request blocked,
-its math must be typeset by the local MathJax and the deck must advance; the screenshot is
-saved to ``test-artifacts/screenshots/slide.png``.
+every ``href``/``src`` resolves inside the build folder and nothing needs the network, and no
+hidden test reaches a deck.  If Debian's Chromium is installed, the build measures every
+rendered slide there (``slides.fit_decks``) and the tests FAIL if any slide is taller or
+wider than the deck or a table's text is smaller than the body text; one slide is opened with
+every non-loopback request blocked, its math must be typeset by the local MathJax (no font
+request may fail) and the deck must advance.  Screenshots go to
+``test-artifacts/screenshots/`` (``slide.png``, ``slide-glossary.png``, ``slide-crosswalk.png``).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOT = ROOT / "test-artifacts" / "screenshots" / "slide.png"
+SHOTS = SCREENSHOT.parent
 
 
 def _load(name):
@@ -96,6 +100,42 @@ def test_every_chapter_carries_slide_metadata(name):
         f"chapters/{name}: run `make notebooks`"
 
 
+def _deck_types(nb):
+    deck = slides.deck_notebook(nb)
+    return [(c.cell_type, c.source.split("\n<div class=\"deckcell")[0].strip(),
+             c.metadata.slideshow.slide_type) for c in deck.cells]
+
+
+def test_decks_break_at_every_heading_inside_a_cell():
+    nb = notebook(("md", "# Title\nintro"), ("md", "## One\ntext\n\n## Two\nmore\n"
+                                                    "```\n## not a heading (code)\n```\n### Three"))
+    got = _deck_types(nb)
+    assert [t for _, _, t in got] == ["slide", "slide", "slide", "subslide"]
+    assert got[2][1].startswith("## Two") and "## not a heading" in got[2][1]
+
+
+def test_decks_leave_out_hidden_tests():
+    nb = notebook(("md", "# T"), ("code", "x = 1\n### BEGIN HIDDEN TESTS\nassert secret\n"
+                                          "### END HIDDEN TESTS\nprint(x)"),
+                  ("code", "### BEGIN HIDDEN TESTS\nassert only_hidden\n### END HIDDEN TESTS"))
+    got = _deck_types(nb)
+    assert [src for kind, src, _ in got if kind == "code"] == ["x = 1\nprint(x)"]
+
+
+def test_long_and_wide_tables_continue_with_their_header():
+    rows = "\n".join(f"| r{i} | a{i} | b{i} | c{i} |" for i in range(20))
+    table = "| name | A | B | C |\n|---|---|---|---|\n" + rows
+    got = _deck_types(notebook(("md", "## Glossary\n\n" + table + "\n\nAfter.")))
+    chunks = [src for _, src, _ in got if "| name |" in src]
+    assert len(chunks) == -(-20 // slides.TABLE_ROWS)
+    assert all(c.count("| r") <= slides.TABLE_ROWS for c in chunks)
+    assert [t for _, src, t in got if "| name |" in src][1:] == ["subslide"] * (len(chunks) - 1)
+    assert got[-1][1] == "After."
+    wide = slides.deck_notebook(notebook(("md", table)), table_groups={"0": 2}, table_rows={"0": 30})
+    heads = [c.source.split("\n")[0] for c in wide.cells]
+    assert heads == ["| name | A | B |", "| name | C |"]
+
+
 def test_widgets_are_frozen_to_their_last_picture():
     nb = notebook(("code", "interact(...)"))
     nb.metadata["widgets"] = {slides.WIDGET_STATE: {"state": {
@@ -111,6 +151,21 @@ def test_widgets_are_frozen_to_their_last_picture():
     kinds = [sorted(o.data) for o in frozen.cells[0].outputs]
     assert kinds == [["image/png", "text/plain"], ["text/html", "text/plain"]]
     assert "widgets" not in frozen.metadata
+
+
+def test_image_widgets_are_frozen_to_their_picture():
+    """The explorers and the stepper show an ipywidgets.Image: its PNG is a state buffer."""
+    nb = notebook(("code", "explorer"))
+    nb.metadata["widgets"] = {slides.WIDGET_STATE: {"state": {
+        "box": {"model_name": "VBoxModel", "state": {"children": ["IPY_MODEL_img"]}},
+        "img": {"model_name": "ImageModel", "state": {"format": "png"},
+                "buffers": [{"path": ["value"], "encoding": "base64", "data": "iVBORw0K"}]},
+    }}}
+    nb.cells[0].outputs = [nbformat.v4.new_output(
+        "display_data", {slides.WIDGET_VIEW: {"model_id": "box", "version_major": 2,
+                                              "version_minor": 0}, "text/plain": "VBox()"})]
+    outputs = slides.freeze_widgets(nb).cells[0].outputs
+    assert outputs[0].data["image/png"] == "iVBORw0K"
 
 
 def test_rise_for_jupyterlab_is_installed_and_listed():
@@ -130,7 +185,43 @@ def test_rise_for_jupyterlab_is_installed_and_listed():
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory):
     out = tmp_path_factory.mktemp("slides")
-    return slides.build_decks("solutions", out)
+    built = slides.build_decks("solutions", out)
+    built_measured[out] = slides.build_decks.measured       # as Chromium measured them
+    return built
+
+
+built_measured = {}
+
+
+def test_no_hidden_test_reaches_a_deck(decks):
+    out, paths = decks
+    hidden = [p.name for p in paths if "BEGIN HIDDEN TESTS" in p.read_text(encoding="utf-8")]
+    assert hidden, "no notebook has hidden tests: this test checks nothing"
+    for p in paths:
+        deck = (out / f"{p.stem}.slides.html").read_text(encoding="utf-8")
+        assert "HIDDEN TESTS" not in deck, p.name
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium: slides are measured "
+                    "in Debian's chromium (apt-get install chromium)")
+def test_every_slide_fits_the_deck_and_tables_are_body_size(decks):
+    """Measured in Chromium after the build split and scaled what it could: a slide taller or
+    wider than the deck would be cut off in front of a room."""
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    out, paths = decks
+    measured = built_measured[out]
+    assert measured, "the build did not measure the decks"
+    assert {d.name for d in measured} == {f"{p.stem}.slides.html" for p in paths}
+    bad = [f"{d.name} slide {s['h'] + 1}.{s['v'] + 1} {s['title'][:30]!r}: {s['height']}×"
+           f"{s['width']} px, cut: {s['wideWhat'][:1]}"
+           for d, found in measured.items() for s in found if slides.overflowing(s)]
+    assert not bad, "slides that do not fit the deck:\n" + "\n".join(bad)
+    body = {s["bodyFont"] for found in measured.values() for s in found if s["bodyFont"]}
+    tables = [(d.name, s["h"] + 1, s["v"] + 1, s["tableFont"]) for d, found in measured.items()
+              for s in found if s["tableFont"]]
+    assert tables, "no table measured"
+    small = [t for t in tables if t[3] < max(body)]
+    assert not small, f"tables smaller than the body text ({max(body)} px): {small}"
 
 
 def test_decks_open_offline(decks):
@@ -174,9 +265,8 @@ def test_a_slide_renders_offline_in_chromium(decks):
             # MathJax asks for its TeX .otf fonts for \mathbb and friends even when told to use
             # STIX-Web (which jupyter-server-mathjax ships, the TeX fonts it does not); the
             # symbol is then drawn from STIX, so such a miss is not a missing file of ours.
-            optional = "/_static/mathjax/fonts/HTML-CSS/TeX/otf/"
             page.on("requestfailed", lambda r: None if r.url.startswith("about:")
-                    or optional in r.url else failed.append(r.url))
+                    else failed.append(r.url))
             page.goto(deck.as_uri())
             page.wait_for_function("window.Reveal && Reveal.isReady() && window.MathJax && "
                                    "MathJax.isReady && MathJax.Hub.queue.pending === 0",
@@ -195,6 +285,14 @@ def test_a_slide_renders_offline_in_chromium(decks):
             page.keyboard.press("ArrowRight")
             page.wait_for_function(f"Reveal.getIndices().h !== {before} || "
                                    f"Reveal.getIndices().v > 0", timeout=10000)
+            # the crosswalk and the glossary, as a room sees them
+            for name, heading in (("crosswalk", "The table"), ("glossary", "Glossary")):
+                page.evaluate("(text) => { const s = Reveal.getSlides().find(x => [...x."
+                              "querySelectorAll('h2, h3')].some(h => h.textContent.includes(text)));"
+                              " const i = Reveal.getIndices(s); Reveal.slide(i.h, i.v); }", heading)
+                page.wait_for_function("MathJax.Hub.queue.pending === 0", timeout=30000)
+                page.wait_for_timeout(800)
+                page.screenshot(path=str(SHOTS / f"slide-{name}.png"))
         finally:
             browser.close()
     assert outside == [], f"the deck asked for {outside}"

@@ -90,9 +90,25 @@ def test_divergence_stops_and_says_so():
     h = bp_lib.train(net, X, Y, eta=50.0, epochs=100)
     assert h.diverged
     assert h.epochs_run < 100
-    assert "diverged" in h.message and "eta=50" in h.message
-    assert "diverged" in repr(h)
+    assert h.message.startswith(f"Diverged at epoch {h.epochs_run}: ") and "η = 50 " in h.message
+    assert "eta=" not in h.message and h.message.count("iverged") == 1
+    assert "Diverged" in repr(h)
     assert np.isfinite(h.cost[:-1]).all()
+
+
+def test_exploding_weights_count_as_divergence_even_with_a_finite_cost():
+    """A sigmoid output saturates: with ηλ/n > 2 the weights grow geometrically while the
+    cross-entropy stays finite; that is divergence too, and the message says why."""
+    X, Y = datasets.moons(40, seed=0)
+    net = bp_lib.Network([2, 6, 1], hidden="tanh", output="sigmoid", loss="cross_entropy", seed=0)
+    h = bp_lib.train(net, X, Y, eta=1.0, lam=100.0, epochs=300)     # 1 − ηλ/n = −1.5
+    assert h.diverged and h.epochs_run < 300
+    assert np.isfinite(h.cost).all()                 # the cost alone would not have said so
+    assert max(np.abs(W).max() for W in net.weights) > bp_lib.training.DIVERGENCE_LIMIT
+    assert "1 − ηλ/n = −1.50" in h.message and "η = 1 and λ = 100" in h.message
+    ok = bp_lib.train(bp_lib.Network([2, 6, 1], hidden="tanh", output="sigmoid",
+                                     loss="cross_entropy", seed=0), X, Y, eta=1.0, lam=1.0, epochs=300)
+    assert not ok.diverged
 
 
 def test_history_records_validation_and_accuracy():

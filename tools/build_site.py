@@ -1,7 +1,7 @@
 """Render the whole course to a static HTML site that works offline.
 
-    python tools/build_site.py                       # from solutions/ into build/site/
-    python tools/build_site.py --from chapters       # the learners' copies instead
+    python tools/build_site.py                       # from chapters/ into build/site/
+    python tools/build_site.py --from solutions      # the complete notebooks instead
     python tools/build_site.py --out /tmp/site
 
 The notebooks are rendered as they are stored (``make notebooks`` executes them; this
@@ -10,6 +10,8 @@ index page.  Figures are embedded in the pages, MathJax is copied next to them
 (``_static/mathjax``), and no page loads anything from the network: open
 ``build/site/index.html`` straight from the disk, or serve the folder with any web server.
 A widget shows the last picture it drew and a note to open the notebook for the live version.
+The learners' copies are the default (a site is for a class); nbgrader's hidden tests are
+removed from every page whichever folder is rendered, and the index typesets its math.
 """
 
 from __future__ import annotations
@@ -45,7 +47,7 @@ def _nav(pages, i):
     return " &middot; ".join(parts)
 
 
-def build_site(source="solutions", out=None, prefixes=()):
+def build_site(source="chapters", out=None, prefixes=()):
     """Render every notebook of ``source`` into ``out`` (default ``build/site``); returns
     ``(out, paths)``."""
     folder = ROOT / source if source in ("solutions", "chapters") else Path(source)
@@ -63,7 +65,7 @@ def build_site(source="solutions", out=None, prefixes=()):
     pages = [(f"{p.stem}.html", slides.notebook_title(nb, p.stem))
              for p, nb in zip(paths, notebooks)]
     for i, (p, nb) in enumerate(zip(paths, notebooks)):
-        nb = slides.freeze_widgets(copy.deepcopy(nb))
+        nb = slides.freeze_widgets(slides.strip_hidden_tests(copy.deepcopy(nb)))
         resources = {"metadata": {"name": pages[i][1]}, "site_nav": _nav(pages, i)}
         body, _ = exporter.from_notebook_node(nb, resources=resources)
         body, missing = slides.rewrite_notebook_links(body, {q.stem for q in paths}, ".html")
@@ -76,7 +78,8 @@ def build_site(source="solutions", out=None, prefixes=()):
     (out / "index.html").write_text(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-        "<title>Backpropagation, derived and checked</title></head>"
+        "<title>Backpropagation, derived and checked</title>"
+        + slides.index_math_head(slides.STATIC) + "</head>"
         "<body style=\"font-family: sans-serif; max-width: 50em; margin: 2em auto; "
         "line-height: 1.5;\">"
         "<h1>Backpropagation, derived and checked</h1>" + INDEX_INTRO +
@@ -88,8 +91,9 @@ def build_site(source="solutions", out=None, prefixes=()):
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("prefixes", nargs="*", help="only notebooks whose name starts so")
-    parser.add_argument("--from", dest="source", default="solutions",
-                        help="solutions (default), chapters, or a folder of notebooks")
+    parser.add_argument("--from", dest="source", default="chapters",
+                        help="chapters (default: the learners' copies), solutions, or a folder "
+                             "of notebooks")
     parser.add_argument("--out", default=None, help="output folder (default build/site)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()

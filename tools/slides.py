@@ -20,6 +20,16 @@ by hand; :func:`apply_slide_metadata` derives it from the notebook's structure, 
   overflows scrolls;
 * cells the author marked ``"skip"`` or ``"notes"`` (speaker notes) keep that type.
 
+The HTML decks go further (:func:`deck_notebook`), on a copy of the notebook: hidden tests
+(``### BEGIN HIDDEN TESTS`` … ``### END HIDDEN TESTS``) are removed, a markdown cell is split at
+every heading inside it (so every ``##`` starts its own slide), and a table longer than
+:data:`TABLE_ROWS` rows continues on the next sub-slide with its header repeated.  Tables are
+set at the size of the body text, code wraps at the slide's edge, and when Chromium is
+available the built decks are measured in it (:func:`fit_decks`): a slide taller than the
+deck is split between cells, a table split into fewer rows, and a single figure or code cell
+still too tall is scaled to fit — ``tests/test_slides.py`` fails the build if any slide
+still overflows.
+
 The HTML decks open with no network: nbconvert's reveal template loads reveal.js, MathJax,
 require.js and jQuery from CDNs, so :func:`offline_exporter` swaps those for local copies
 (reveal.js from ``tools/vendor/reveal.js``, MathJax 2.7.9 from the ``jupyter-server-mathjax``
@@ -52,6 +62,12 @@ STATIC = "_static"
 SLIDE_HEIGHT = 560
 #: Figures are shown at most this tall on a slide (CSS in the deck template).
 MAX_FIGURE_HEIGHT = 430
+#: The deck's size in CSS pixels (reveal.js scales it to the screen).
+DECK_WIDTH, DECK_HEIGHT = 960, 700
+#: Body rows of a table on one slide; longer tables continue on the next sub-slide.
+TABLE_ROWS = 8
+#: Smallest scale :func:`fit_decks` gives a single figure or code cell taller than the deck.
+MIN_ZOOM = 0.6
 #: Slide types an author sets by hand and :func:`apply_slide_metadata` keeps.
 KEPT_TYPES = ("skip", "notes")
 
@@ -139,11 +155,12 @@ def slide_types(nb):
                     break
                 group += _height(nxt)
         level = _heading_level(cell.source) if cell.cell_type == "markdown" else 0
+        forced = cell.get("metadata", {}).get("deck", {}).get("break", False)
         if old in KEPT_TYPES:
             kind, height = old, 0
         elif i == 0 or level in (1, 2):
             kind = "slide"
-        elif level >= 3:
+        elif level >= 3 or forced:
             kind = "subslide"
         elif cell.cell_type == "markdown" and filled > 0 and filled + group > SLIDE_HEIGHT:
             kind = "subslide"
@@ -168,6 +185,159 @@ def apply_slide_metadata(nb):
         cell.setdefault("metadata", nbformat.NotebookNode())
         cell.metadata["slideshow"] = nbformat.NotebookNode({"slide_type": kind})
     return nb
+
+
+# ------------------------------------------------------------ deck contents
+_HIDDEN_TESTS = re.compile(r"^[ \t]*### BEGIN HIDDEN TESTS\b.*?(?:^[ \t]*### END HIDDEN TESTS[^\n]*\n?|\Z)",
+                           re.S | re.M)
+
+
+def strip_hidden_tests(nb):
+    """Remove nbgrader's hidden tests from every code cell (in place); a cell left empty is
+    dropped.  Returns ``nb``.  A deck or a page is for an audience, never for the grader."""
+    kept = []
+    for cell in nb.cells:
+        if cell.cell_type == "code" and "BEGIN HIDDEN TESTS" in cell.source:
+            cell.source = _HIDDEN_TESTS.sub("", cell.source).rstrip()
+            if not cell.source.strip():
+                continue
+        kept.append(cell)
+    nb.cells = kept
+    return nb
+
+
+def _split_markdown(source):
+    """Split markdown before every heading line that is not its first line (outside code
+    fences); returns the pieces."""
+    pieces, current, fenced = [], [], False
+    for line in source.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        if not fenced and _heading_level(line) and any(x.strip() for x in current):
+            pieces.append("\n".join(current).strip("\n"))
+            current = []
+        current.append(line)
+    pieces.append("\n".join(current).strip("\n"))
+    return [p for p in pieces if p.strip()]
+
+
+def _table_columns(lines, groups):
+    """Cut a markdown table (its lines) into ``groups`` tables that each keep the first
+    column and take a share of the others; returns a list of line lists."""
+    cells = [[c.strip() for c in re.split(r"(?<!\\)\|", line.strip().strip("|"))]
+             for line in lines]
+    width = max(len(r) for r in cells)
+    cells = [r + [""] * (width - len(r)) for r in cells]
+    rest = list(range(1, width))
+    size = -(-len(rest) // groups) if rest else 1
+    out = []
+    for g in range(0, len(rest), size):
+        keep = [0] + rest[g:g + size]
+        out.append(["| " + " | ".join(r[k] for k in keep) + " |" for r in cells])
+    return out or [lines]
+
+
+def _split_tables(source, rows, groups=1):
+    """``[(markdown, starts_a_new_screen)]``: ``source`` with every table longer than
+    ``rows`` body rows cut into chunks that repeat the header (and, with ``groups`` > 1,
+    every table cut into column groups that repeat the first column); text after a table
+    is its own piece."""
+    lines = source.split("\n")
+    pieces, current, i = [], [], 0
+    while i < len(lines):
+        is_table = (lines[i].lstrip().startswith("|") and i + 1 < len(lines)
+                    and re.match(r"^\s*\|?\s*:?-{3,}", lines[i + 1]))
+        if not is_table:
+            current.append(lines[i])
+            i += 1
+            continue
+        j = i + 2
+        while j < len(lines) and lines[j].lstrip().startswith("|"):
+            j += 1
+        tables = _table_columns(lines[i:j], groups) if groups > 1 else [lines[i:j]]
+        if len(tables) == 1 and j - i - 2 <= rows:
+            current += lines[i:j]
+        else:
+            for n, table in enumerate(tables):
+                header, body = table[:2], table[2:]
+                for k in range(0, len(body), rows):
+                    chunk = header + body[k:k + rows]
+                    if k == 0 and n == 0:
+                        pieces.append(("\n".join(current + chunk), False))
+                    else:
+                        pieces.append(("\n".join(chunk), True))
+                    current = []
+        i = j
+    if any(x.strip() for x in current):
+        pieces.append(("\n".join(current).strip("\n"), False))
+    return pieces or [(source, False)]
+
+
+def _split_paragraphs(source):
+    """Split markdown at its blank lines, keeping code fences and ``$$`` blocks whole."""
+    pieces, current, fenced, display = [], [], False, False
+    for line in source.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            fenced = not fenced
+        if stripped.count("$$") % 2:
+            display = not display
+        if not stripped and not fenced and not display and any(x.strip() for x in current):
+            pieces.append("\n".join(current))
+            current = []
+        else:
+            current.append(line)
+    if any(x.strip() for x in current):
+        pieces.append("\n".join(current))
+    return pieces
+
+
+def deck_notebook(nb, table_rows=None, breaks=(), zoom=None, paragraphs=(), table_groups=None):
+    """A copy of ``nb`` as the HTML decks show it, with slide metadata applied.
+
+    Hidden tests removed; markdown split at every heading and tables cut into chunks of
+    ``table_rows.get(i, TABLE_ROWS)`` rows (``i``: the cell's index in ``nb``).  Each cell
+    of the copy carries its key ``"i.k"`` (cell ``i`` of ``nb``, piece ``k``) as the tag
+    ``deckcell-i-k``, so a measured slide can be mapped back to its cells; ``breaks`` (keys)
+    start a sub-slide, ``zoom`` (key → percent) scales a cell, and the markdown cells
+    ``paragraphs`` (indices, as text) are split at every paragraph.
+    """
+    nb = copy.deepcopy(nb)
+    table_rows, zoom, breaks, paragraphs = table_rows or {}, zoom or {}, set(breaks), set(paragraphs)
+    table_groups = table_groups or {}
+    cells = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "code" and "BEGIN HIDDEN TESTS" in cell.source:
+            one = nbformat.v4.new_notebook(cells=[cell])
+            if not strip_hidden_tests(one).cells:
+                continue
+        pieces = [(cell.source, False)]
+        if cell.cell_type == "markdown":
+            pieces = [piece for part in _split_markdown(cell.source)
+                      for piece in _split_tables(part, table_rows.get(str(i), TABLE_ROWS),
+                                                 table_groups.get(str(i), 1))]
+            if str(i) in paragraphs:
+                pieces = [(para, new_screen and n == 0) for text, new_screen in pieces
+                          for n, para in enumerate(_split_paragraphs(text))]
+        for k, (source, new_screen) in enumerate(pieces):
+            part = copy.deepcopy(cell) if len(pieces) > 1 else cell
+            if k:
+                part.id = f"{cell.get('id', 'cell')}-{k}"
+                part.metadata.pop("slideshow", None)
+            part.source = source
+            key = f"{i}.{k}"
+            meta = part.setdefault("metadata", nbformat.NotebookNode())
+            meta["tags"] = [t for t in meta.get("tags", []) if not t.startswith("deck")] + \
+                [f"deckcell-{i}-{k}"] + ([f"deckzoom-{zoom[key]}"] if key in zoom else [])
+            if new_screen or key in breaks:
+                meta["deck"] = {"break": True}
+            if part.cell_type == "markdown":     # nbconvert puts no tag classes on these
+                zoomed = f" deckzoom-{zoom[key]}" if key in zoom else ""
+                part.source = (part.source.rstrip() +
+                               f'\n\n<div class="deckcell{zoomed}" data-key="{key}"></div>')
+            cells.append(part)
+    nb.cells = cells
+    return apply_slide_metadata(nb)
 
 
 # ------------------------------------------------------------- offline assets
@@ -198,6 +368,16 @@ def copy_static(out, reveal=True):
     return static
 
 
+def index_math_head(prefix):
+    """``<script>`` tags that typeset ``$…$`` in an index page (chapter titles hold math)."""
+    return ('<script type="text/x-mathjax-config">MathJax.Hub.Config({tex2jax: {inlineMath: '
+            '[["$","$"], ["\\\\(","\\\\)"]], processEscapes: true}, "HTML-CSS": '
+            '{availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null}});'
+            '</script><style>.MJX_Assistive_MathML, .MJX_Assistive_MathML * '
+            '{ font-family: serif !important; }</style>'
+            f'<script src="{mathjax_url(prefix)}"></script>')
+
+
 def mathjax_url(prefix):
     return f"{prefix}/mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 
@@ -210,8 +390,14 @@ _COMMON_BLOCKS = r"""
 {%- block html_head_js_mathjax -%}
 <script type="text/x-mathjax-config">
 // jupyter-server-mathjax ships the STIX-Web fonts only (not MathJax's TeX fonts).
-MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web"}});
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web",
+                                  imageFont: null}});
 </script>
+<style>
+/* MathJax also writes hidden MathML for screen readers, which Chromium lays out: its
+   double-struck and script letters would ask for MathJax's TeX fonts, not shipped (a 404). */
+.MJX_Assistive_MathML, .MJX_Assistive_MathML * { font-family: serif !important; }
+</style>
 {{ super() }}
 {%- endblock html_head_js_mathjax -%}
 """
@@ -229,8 +415,27 @@ _REVEAL_TEMPLATE = "{%- extends 'index.html.j2' -%}" + _COMMON_BLOCKS + r"""
 .reveal .slides h3 { font-size: 25px; }
 .reveal .slides h4 { font-size: 20px; }
 .reveal .jp-RenderedImage img { max-height: 430px; width: auto; }
-.reveal .slides table { font-size: 0.42em; }
-.reveal .slides table code { font-size: 1em; }
+/* tables at the size of the body text (JupyterLab's own table style is 12 px) */
+.reveal .slides .jp-RenderedHTMLCommon table { font-size: var(--jp-content-font-size1); }
+.reveal .slides table code { font-size: 0.9em; }
+.reveal .slides .jp-RenderedHTMLCommon table { max-width: 100%; }
+.reveal .slides .jp-RenderedHTMLCommon td, .reveal .slides .jp-RenderedHTMLCommon th {
+    padding: 0.2em 0.4em; white-space: normal; overflow-wrap: break-word; }
+/* code and text outputs wrap at the slide's edge instead of running off it */
+.reveal pre { white-space: pre-wrap; overflow-wrap: anywhere; }
+.reveal .jp-RenderedText pre { white-space: pre-wrap; }
+/* a cell fit_decks scaled to the deck */
+.reveal .celltag_deckzoom-60, .reveal .jp-Cell:has(.deckzoom-60) { zoom: 0.60; }
+.reveal .celltag_deckzoom-65, .reveal .jp-Cell:has(.deckzoom-65) { zoom: 0.65; }
+.reveal .celltag_deckzoom-70, .reveal .jp-Cell:has(.deckzoom-70) { zoom: 0.70; }
+.reveal .celltag_deckzoom-75, .reveal .jp-Cell:has(.deckzoom-75) { zoom: 0.75; }
+.reveal .celltag_deckzoom-80, .reveal .jp-Cell:has(.deckzoom-80) { zoom: 0.80; }
+.reveal .celltag_deckzoom-85, .reveal .jp-Cell:has(.deckzoom-85) { zoom: 0.85; }
+.reveal .celltag_deckzoom-90, .reveal .jp-Cell:has(.deckzoom-90) { zoom: 0.90; }
+.reveal .celltag_deckzoom-95, .reveal .jp-Cell:has(.deckzoom-95) { zoom: 0.95; }
+/* a slide that still does not fit scrolls, and says so */
+.reveal .slides section.deck-scrolls::after { content: "▼ scroll"; position: sticky; bottom: 0;
+    float: right; font-size: 14px; color: #c44e52; background: #fff; }
 </style>
 {%- endblock html_head_css -%}
 {% block footer_js %}
@@ -249,13 +454,24 @@ function scrollIfTall() {
     if (slide && slide.scrollHeight > height) {
         slide.style.height = height + 'px';
         slide.style.overflowY = 'auto';
+        slide.classList.add('deck-scrolls');
         Reveal.layout();
     }
 }
+// A displayed equation wider than the slide is scaled to its width (text never is).
+function fitEquations() {
+    document.querySelectorAll('.reveal .MathJax_Display').forEach(function (e) {
+        e.style.zoom = '';
+        var room = e.parentElement.clientWidth, need = e.scrollWidth;
+        if (room > 0 && need > room) { e.style.zoom = Math.max(0.5, room / need).toFixed(3); }
+    });
+}
+if (window.MathJax && MathJax.Hub) { MathJax.Hub.Queue(fitEquations); }
 Reveal.on('ready', scrollIfTall);
 Reveal.on('slidechanged', function () {
     if (window.MathJax && MathJax.Hub) {
-        MathJax.Hub.Queue(['Rerender', MathJax.Hub, Reveal.getCurrentSlide()], scrollIfTall);
+        MathJax.Hub.Queue(['Rerender', MathJax.Hub, Reveal.getCurrentSlide()], fitEquations,
+                          scrollIfTall);
     }
     scrollIfTall();
 });
@@ -322,8 +538,15 @@ def _widget_outputs(state, model_id, seen=None):
     if model_id in seen or model_id not in state:
         return []
     seen.add(model_id)
-    model = state[model_id].get("state", {})
-    outputs = list(model.get("outputs", [])) if state[model_id].get("model_name") == "OutputModel" else []
+    entry = state[model_id]
+    model = entry.get("state", {})
+    outputs = list(model.get("outputs", [])) if entry.get("model_name") == "OutputModel" else []
+    if entry.get("model_name") == "ImageModel" and model.get("format", "png") == "png":
+        # an ipywidgets.Image: its PNG is a binary buffer of the saved state, base64
+        for buffer in entry.get("buffers", []):
+            if buffer.get("path") == ["value"] and buffer.get("encoding") == "base64":
+                outputs.append({"output_type": "display_data", "metadata": {},
+                                "data": {"image/png": buffer["data"], "text/plain": "<picture>"}})
     for child in model.get("children", []):
         if isinstance(child, str) and child.startswith("IPY_MODEL_"):
             outputs += _widget_outputs(state, child[len("IPY_MODEL_"):], seen)
@@ -523,14 +746,15 @@ def select(folder, prefixes=()):
     return paths
 
 
-def build_deck(path, out, exporter=None, available=None):
+def build_deck(path, out, exporter=None, available=None, fit=None):
     """Write ``out/<name>.slides.html`` for one notebook (not executed); returns its path.
 
-    ``available``: stems of the other decks of the build, for links between them.
+    ``available``: stems of the other decks of the build, for links between them;
+    ``fit``: what :func:`fit_decks` measured (``table_rows``, ``breaks``, ``zoom``).
     """
     exporter = exporter or offline_exporter("slides")
     nb = nbformat.read(path, as_version=4)
-    nb = freeze_widgets(apply_slide_metadata(copy.deepcopy(nb)),
+    nb = freeze_widgets(deck_notebook(nb, **(fit or {})),
                         "an interactive widget, shown as it last drew: open the notebook in "
                         "JupyterLab to move its sliders")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
@@ -541,8 +765,12 @@ def build_deck(path, out, exporter=None, available=None):
     return target
 
 
-def build_decks(source="solutions", out=None, prefixes=()):
-    """Build every deck of ``source`` (``solutions`` or ``chapters``) into ``out`` with an index."""
+def build_decks(source="solutions", out=None, prefixes=(), fit=None):
+    """Build every deck of ``source`` (``solutions`` or ``chapters``) into ``out`` with an index.
+
+    ``fit``: measure the decks in Chromium and split or scale what overflows
+    (:func:`fit_decks`); default: when Chromium and playwright are installed.
+    """
     folder = ROOT / source if source in ("solutions", "chapters") else Path(source)
     out = Path(out) if out else ROOT / "build" / "slides"
     paths = select(folder, prefixes)
@@ -558,15 +786,206 @@ def build_decks(source="solutions", out=None, prefixes=()):
         title = notebook_title(nbformat.read(p, as_version=4), p.stem)
         rows.append(f'<li><a href="{html.escape(target.name)}">{html.escape(title)}</a> '
                     f'<small>({html.escape(p.name)})</small></li>')
+    if fit is None:
+        fit = can_measure()
+    measured = fit_decks(out, paths, exporter, {q.stem for q in paths})[1] if fit else None
     (out / "index.html").write_text(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        "<title>Backpropagation, derived and checked: slides</title></head>"
+        "<title>Backpropagation, derived and checked: slides</title>"
+        + index_math_head(STATIC) + "</head>"
         "<body style=\"font-family: sans-serif; max-width: 50em; margin: 2em auto;\">"
         "<h1>Backpropagation, derived and checked: slide decks</h1>"
         "<p>Open a deck; arrow keys move, <kbd>S</kbd> opens the speaker view, "
         "<kbd>Esc</kbd> the overview. Everything is local: no network needed.</p>"
         f"<ul>{''.join(rows)}</ul></body></html>\n", encoding="utf-8")
+    build_decks.measured = measured        # {deck: slides as measured in Chromium} or None
     return out, paths
+
+
+def report_overflow(measured):
+    """Print every slide still taller or wider than the deck; returns how many."""
+    bad = [(deck.name, slide) for deck, found in (measured or {}).items() for slide in found
+           if overflowing(slide)]
+    for name, slide in bad:
+        print(f"overflow: {name} slide {slide['h'] + 1}.{slide['v'] + 1} "
+              f"({slide['title'][:40]!r}): {slide['height']} × {slide['width']} px in a "
+              f"{slide['deckHeight']} px deck, {slide['wide']} element(s) cut at the edge "
+              f"{slide['wideWhat'][:2]}",
+              file=sys.stderr)
+    if measured is None:
+        print("overflow check skipped: needs /usr/bin/chromium and playwright", file=sys.stderr)
+    elif not bad:
+        print(f"overflow check: all {sum(len(v) for v in measured.values())} slides fit the deck")
+    return len(bad)
+
+
+# ------------------------------------------------------------ measuring decks
+#: In a deck opened in Chromium: every slide shown at once (so each can be measured), and for
+#: each leaf slide its height and width and the cells on it, with their keys and heights.
+#: Before the deck's scripts run: every slide displayed, so MathJax typesets each one where it
+#: will be measured (and no second typesetting pass is needed).
+_SHOW_ALL_JS = """document.addEventListener('DOMContentLoaded', () => {
+    const style = document.createElement('style');
+    style.textContent = '.reveal .slides section { display: block !important; }';
+    document.head.appendChild(style);
+});"""
+_MEASURE_JS = r"""async () => {
+    const leaves = [...document.querySelectorAll('.reveal .slides section')]
+        .filter(s => !s.querySelector('section'));
+    return leaves.map(slide => {
+        const i = Reveal.getIndices(slide);
+        const top = slide.getBoundingClientRect().top;
+        const scale = Reveal.getScale();
+        const cells = [...slide.querySelectorAll('.jp-Cell')].map(cell => {
+            const marker = cell.querySelector('.deckcell');
+            const tag = [...cell.classList].find(c => c.startsWith('celltag_deckcell-')) || '';
+            const r = cell.getBoundingClientRect();
+            return {key: marker ? marker.dataset.key
+                             : tag.slice('celltag_deckcell-'.length).replace('-', '.'),
+                    top: (r.top - top) / scale, height: r.height / scale,
+                    code: !!cell.querySelector('.jp-CodeCell, .jp-OutputArea') ||
+                          cell.classList.contains('jp-CodeCell'),
+                    table: !!cell.querySelector('table'),
+                    wideTable: [...cell.querySelectorAll('table')].some(t =>
+                        t.scrollWidth > slide.clientWidth - 20 || t.scrollWidth > t.clientWidth + 1)};
+        });
+        // cut off: content wider than its box, or a box reaching past the slide's right edge
+        const left = slide.getBoundingClientRect().left;
+        const cut = [...slide.querySelectorAll('pre, table, img, .MathJax_Display, .jp-Cell')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1
+                    || (e.getBoundingClientRect().right - left) / scale > slide.clientWidth + 16);
+        const wide = cut.length;
+        const wideWhat = cut.map(e => e.tagName + ' ' + e.scrollWidth + '/' + e.clientWidth + ': '
+                                 + e.textContent.trim().slice(0, 50));
+        const body = slide.querySelector('.jp-RenderedHTMLCommon p');
+        const fontOf = e => e ? parseFloat(getComputedStyle(e).fontSize) : null;
+        const tableFonts = [...slide.querySelectorAll('.jp-RenderedHTMLCommon td')]
+            .map(fontOf);
+        return {h: i.h, v: i.v, height: slide.scrollHeight, width: slide.scrollWidth,
+                deckHeight: Reveal.getConfig().height, deckWidth: Reveal.getConfig().width,
+                cells, wide, wideWhat, bodyFont: fontOf(body),
+                tableFont: tableFonts.length ? Math.min(...tableFonts) : null,
+                title: (slide.querySelector('h1, h2, h3') || {}).textContent || ''};
+    });
+}"""
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def can_measure():
+    """True when Debian's Chromium and the ``playwright`` package are there."""
+    import importlib.util
+    return CHROMIUM.exists() and importlib.util.find_spec("playwright") is not None
+
+
+def measure_decks(decks):
+    """Open each deck (paths) in headless Chromium with the network blocked; returns
+    ``{deck: [slide, …]}``, each slide a dict with its ``height``/``width`` (CSS px, the deck
+    is ``deckHeight`` × ``deckWidth``), its ``cells`` (key, top, height), the number of
+    elements wider than the slide (``wide``) and the body and table font sizes."""
+    from playwright.sync_api import sync_playwright
+
+    found = {}
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": DECK_WIDTH, "height": DECK_HEIGHT})
+            page.add_init_script(_SHOW_ALL_JS)
+            page.route("**/*", lambda route: route.continue_()
+                       if route.request.url.startswith(("file:", "data:", "about:"))
+                       else route.abort())
+            for deck in decks:
+                page.goto(Path(deck).resolve().as_uri())
+                page.wait_for_function("window.Reveal && Reveal.isReady() && (!window.MathJax "
+                                       "|| (MathJax.isReady && MathJax.Hub.queue.pending === 0))",
+                                       timeout=60000)
+                found[Path(deck)] = page.evaluate(_MEASURE_JS)
+        finally:
+            browser.close()
+    return found
+
+
+def overflowing(slide, margin=0):
+    """Whether a measured slide is taller or wider than the deck (or has content wider than it)."""
+    return (slide["height"] > slide["deckHeight"] - margin or slide["width"] > slide["deckWidth"]
+            or slide["wide"] > 0)
+
+
+def _plan(slides_measured, fit):
+    """Turn measured slides into more breaks, shorter tables and scaled cells; returns what
+    was changed, in words (empty: nothing overflows)."""
+    changes = []
+    limit = DECK_HEIGHT - 20
+    for slide in slides_measured:
+        if not overflowing(slide, 20):
+            continue
+        where = f"slide {slide['h'] + 1}.{slide['v'] + 1} ({slide['title'][:40]!r}, " \
+                f"{slide['height']} px)"
+        cells = [c for c in slide["cells"] if c["key"]]
+        for cell in cells:
+            i = cell["key"].split(".")[0]
+            if cell.get("wideTable") and fit["table_groups"].get(i, 1) < 4:
+                fit["table_groups"][i] = fit["table_groups"].get(i, 1) + 1
+                changes.append(f"{where}: table of cell {i} in "
+                               f"{fit['table_groups'][i]} groups of columns")
+        start, acted = (cells[0]["top"] if cells else 0), False
+        for n, cell in enumerate(cells):
+            bottom = cell["top"] + cell["height"]
+            if n and bottom - start > limit:
+                fit["breaks"].add(cell["key"])
+                changes.append(f"{where}: new sub-slide at cell {cell['key']}")
+                start, acted = cell["top"], True
+            if cell["height"] > limit:
+                i = cell["key"].split(".")[0]
+                if cell["table"] and fit["table_rows"].get(i, TABLE_ROWS) > 3:
+                    now = fit["table_rows"].get(i, TABLE_ROWS)
+                    rows = max(3, min(now - 1, int(now * (limit - 60) / cell["height"])))
+                    fit["table_rows"][i] = rows
+                    changes.append(f"{where}: table of cell {i} in chunks of {rows} rows")
+                elif not cell["code"] and i not in fit["paragraphs"]:
+                    fit["paragraphs"].add(i)        # text is never scaled: split it instead
+                    changes.append(f"{where}: text of cell {i} split at its paragraphs")
+                else:
+                    now = fit["zoom"].get(cell["key"], 100)
+                    z = max(int(MIN_ZOOM * 100), 5 * int(now * limit / cell["height"] / 5))
+                    if z < now:
+                        fit["zoom"][cell["key"]] = z
+                        changes.append(f"{where}: cell {cell['key']} scaled to {z} %")
+                acted = True
+        if not acted and slide["height"] > limit:
+            changes.append(f"{where}: still overflows")
+    return changes
+
+
+def fit_decks(out, paths, exporter, available, rounds=4, log=print):
+    """Measure the built decks in Chromium and rebuild those with a slide taller than the
+    deck (more sub-slides, shorter table chunks, scaled cells) until all fit or ``rounds``
+    run out; returns ``({stem: [change, …]}, {deck path: measured slides})`` — the second
+    as the decks finally are."""
+    fits = {p.stem: {"table_rows": {}, "breaks": set(), "zoom": {}, "paragraphs": set(),
+                     "table_groups": {}} for p in paths}
+    done = {p.stem: [] for p in paths}
+    todo, final = list(paths), {}
+    for _ in range(rounds + 1):
+        measured = measure_decks([Path(out) / f"{p.stem}.slides.html" for p in todo])
+        final.update(measured)
+        again = []
+        for p in todo if _ < rounds else []:
+            changes = _plan(measured[Path(out) / f"{p.stem}.slides.html"], fits[p.stem])
+            changes = [c for c in changes if not c.endswith("still overflows")]
+            if changes:
+                done[p.stem] += changes
+                build_deck(p, out, exporter, available, fits[p.stem])
+                again.append(p)
+        if not again:
+            break
+        todo = again
+    for stem, changes in done.items():
+        for c in changes:
+            log(f"fit {stem}: {c}")
+    return done, final
 
 
 def folder_size(path):
@@ -585,7 +1004,8 @@ def main(argv=None):
     print(f"built {len(paths)} deck(s) from {args.source}/ into {out} in "
           f"{time.perf_counter() - t0:.1f} s ({folder_size(out) / 1e6:.1f} MB); "
           f"open {out / 'index.html'}")
-    return 1 if report_offline(out) else 0
+    problems = report_offline(out) + report_overflow(build_decks.measured)
+    return 1 if problems else 0
 
 
 if __name__ == "__main__":

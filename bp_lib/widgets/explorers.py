@@ -11,8 +11,7 @@ Each explorer is two layers:
 * a **widget** — :func:`eta_explorer`, :func:`lambda_explorer`,
   :func:`batch_mode_explorer` — sliders (``continuous_update=False``, so the
   kernel retrains once per release, not once per pixel of a drag), an HTML
-  line with the printed result, and an ``Output`` that shows the figure with
-  the inline backend.
+  line with the printed result, and an ``Image`` that shows the figure as PNG.
 
 The problems are kept small so that one slider change — retraining included —
 redraws in a fraction of a second (``benchmarks/bench_widgets.py`` measures it).
@@ -21,12 +20,14 @@ A run whose cost becomes infinite is reported in words (the
 
 CSS classes, for a browser test: the η sliders carry ``eta-slider``, the λ
 slider ``lam-slider``, the batch-size slider ``batch-slider``, the printed
-result ``explorer-result``, the figure's ``Output`` ``explorer-plot``.
+result ``explorer-result``, the figure (an ``ipywidgets.Image``) ``explorer-plot``.
 """
 
 from __future__ import annotations
 
 import html
+import io
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -83,9 +84,11 @@ def _frozen(*arrays):
 # ====================================================================== η
 #: The η explorer's problem: fit a wiggly curve with a [1, 16, 16, 1] tanh
 #: network and a linear output under the squared error.  The squared error's
-#: gradient grows with the error, so a too-large η really blows up (the cost
-#: reaches infinity); a sigmoid or softmax output with cross-entropy would
-#: only saturate.
+#: gradient grows with the error, so a too-large η really blows up (the weights
+#: grow geometrically, :data:`bp_lib.training.DIVERGENCE_LIMIT`).  With a sigmoid
+#: or softmax output and cross-entropy only the output layer's δ = a − y is
+#: bounded; hidden gradients still grow with the weights, but slowly, so such a
+#: run thrashes rather than explodes.
 ETA_SIZES = (1, 16, 16, 1)
 ETA_EPOCHS = 200
 ETA_RANGE = (1e-4, 10 ** 1.5)     # the η slider's ends
@@ -119,7 +122,7 @@ def describe_eta_run(history):
     """One sentence on how a run went: diverged, went up, zig-zagged, too slow, or good."""
     c0, c = history.cost[0], history.cost[-1]
     if history.diverged:
-        return f"diverged at epoch {history.epochs_run}: {history.message}"
+        return history.message
     rises = int(np.sum(np.diff(history.cost) > 0))
     best = _best_eta_cost(history.epochs_run)
     text = f"final cost {c:.4f} after {history.epochs_run} epochs (started at {c0:.4f})"
@@ -142,7 +145,9 @@ def eta_view(eta, *, epochs=ETA_EPOCHS):
     """
     eta = v.real(eta, "eta", low=0.0, low_inclusive=False)
     net, history = eta_run(eta, epochs)
-    text = f"η = {eta:.3g}: " + describe_eta_run(history)
+    # A divergence message names η itself: no prefix, so nothing is said twice.
+    text = describe_eta_run(history) if history.diverged else \
+        f"η = {eta:.3g}: " + describe_eta_run(history)
     X, Y = eta_data()
     fig, (ax_cost, ax_fit) = plt.subplots(1, 2, figsize=(8.4, 3.0))
     plot_cost_curves([history], ax_cost, ymax=30.0 * history.cost[0])
@@ -213,12 +218,10 @@ def lambda_run(lam, eta=1.0, epochs=LAM_EPOCHS):
 
 
 def describe_lambda_run(net, history):
-    n = len(lambda_data()[0])
+    """One sentence: the losses and the weight size, or (diverged) the History's message,
+    which names the weight-decay factor 1 − ηλ/n when that is what blew up."""
     if history.diverged:
-        factor = 1.0 - history.eta * history.lam / n
-        return (f"diverged at epoch {history.epochs_run}: {history.message} (The weight-decay "
-                f"factor 1 − ηλ/n = {factor:.2f} per step: below −1 it flips and grows the "
-                f"weights instead of shrinking them.)")
+        return history.message
     norm = float(np.sqrt(sum(np.sum(W * W) for W in net.weights)))
     return (f"after {history.epochs_run} epochs: training loss {history.loss[-1]:.3f}, "
             f"validation loss {history.val_loss[-1]:.3f}, weight size ‖W‖ = {norm:.2f}")
@@ -235,7 +238,8 @@ def lambda_view(lam, eta=1.0, *, epochs=LAM_EPOCHS, resolution=60):
     eta = v.real(eta, "eta", low=0.0, low_inclusive=False)
     net, history = lambda_run(lam, eta, epochs)
     X, Y, X_val, Y_val = lambda_data()
-    text = f"λ = {lam:.3g}, η = {eta:.3g}: " + describe_lambda_run(net, history)
+    text = describe_lambda_run(net, history) if history.diverged else \
+        f"λ = {lam:.3g}, η = {eta:.3g}: " + describe_lambda_run(net, history)
     fig, (ax_b, ax_c, ax_w) = plt.subplots(1, 3, figsize=(10.2, 3.1),
                                            gridspec_kw={"width_ratios": [1.0, 1.35, 0.8]})
     if history.diverged:
@@ -257,7 +261,9 @@ def lambda_view(lam, eta=1.0, *, epochs=LAM_EPOCHS, resolution=60):
         ax_b.set_ylim(*lims[1])
         plot_train_val(history, ax_c, title="loss without the L2 term")
         ax_c.set_ylim(2e-3, 5.0)
-        plot_weight_sizes(net.weights, ax_w, ymax=16.0, bare=True)   # no ticks: faster
+        tallest = max(float(np.linalg.norm(W)) for W in net.weights)
+        plot_weight_sizes(net.weights, ax_w, ymax=max(16.0, 1.3 * tallest),   # room for labels
+                          bare=True)                                           # no ticks: faster
         ax_w.set_title("weight sizes ‖W⁽ˡ⁾‖", fontsize=10)
         weight_norm = float(np.sqrt(sum(np.sum(W * W) for W in net.weights)))
     _plain_log_axis(ax_c)
@@ -343,7 +349,8 @@ def batch_mode_view(eta=0.5, batch_size=10, *, epochs=MODE_EPOCHS):
             parts.append(f"{label}: cost {h.cost[-1]:.3f} ({h.steps} steps)")
     text = f"η = {eta:.3g}, after {epochs * n} examples — " + "; ".join(parts)
     if any(h.diverged for h in histories):
-        text += ". " + next(h.message for h in histories if h.diverged)
+        text += (f" — η = {eta:.3g} is too large for this network and data: try a value "
+                 f"several times smaller")
     values = dict(eta=eta, batch_size=batch_size, histories=histories, seconds=seconds,
                   final_costs=[float(h.cost[-1]) for h in histories],
                   steps=[h.steps for h in histories],
@@ -352,29 +359,90 @@ def batch_mode_view(eta=0.5, batch_size=10, *, epochs=MODE_EPOCHS):
 
 
 # ================================================================ widgets
+#: Serialises every redraw of every widget: pyplot's figure registry is not thread-safe, and
+#: ipykernel 7 may run a widget's callbacks on the main thread and on a subshell thread.
+DRAW_LOCK = threading.RLock()
+#: Resolution of the PNGs the widgets send (the inline backend's default).
+DPI = 100
+
+
+def figure_png(fig, dpi=DPI):
+    """Render ``fig`` to PNG bytes once (fixed margins, no ``bbox_inches="tight"`` second
+    layout pass) and close it: what a widget shows."""
+    buffer = io.BytesIO()
+    try:
+        fig.savefig(buffer, format="png", dpi=dpi)
+    finally:
+        plt.close(fig)
+    return buffer.getvalue()
+
+
 def _explorer(sliders, view_fn):
-    """Sliders + printed result + plot, redrawn by ``view_fn(**values)`` on every change."""
+    """Sliders + printed result + picture, redrawn by ``view_fn(**values)`` on every change.
+
+    The picture is an ``ipywidgets.Image`` whose PNG bytes are replaced in one assignment:
+    no ``Output`` capture, which is tied to the thread and message that opened it, and no
+    second layout pass of the inline backend.  A position the sliders come back to is shown
+    from a cache of the last 64 pictures (the same values always draw the same picture), and
+    after each move the next position in the same direction is drawn ahead.
+    """
     import ipywidgets as widgets
-    from IPython.display import clear_output
 
     result = widgets.HTML(layout=widgets.Layout(min_height="2.5em"))
     result.add_class("explorer-result")
-    out = widgets.Output()
-    out.add_class("explorer-plot")
+    picture = widgets.Image(format="png")
+    picture.add_class("explorer-plot")
+
+    drawn = {}              # slider values -> (text, PNG): the views are deterministic
+
+    def draw(values):
+        key = tuple(float(f"{v:.10g}") for v in values.values())   # JS and Python powers differ
+        if key not in drawn:                                          # in the last digit
+            view = view_fn(**values)
+            if len(drawn) >= 64:
+                drawn.pop(next(iter(drawn)))
+            drawn[key] = (view.text, figure_png(view.figure))
+        return drawn[key]
 
     def redraw(change=None):
-        with out:
-            clear_output(wait=True)
-            view = view_fn(**{name: s.value for name, s in sliders.items()})
-            result.value = f"<b>{html.escape(view.text)}</b>"
-            plt.show()
-            plt.close(view.figure)
+        with DRAW_LOCK:                     # the latest slider values, read under the lock
+            values = {name: s.value for name, s in sliders.items()}
+            text, png = draw(values)
+            result.value = f"<b>{html.escape(text)}</b>"
+            picture.value = png             # sent to the browser now
+            # While the class looks at it, draw the next position in the direction the
+            # slider moved: moving on then only sends a picture.  (A newer move waits for
+            # this one render.)
+            if change is None or change.get("owner") not in sliders.values():
+                return
+            s = change["owner"]
+            nxt = _next_position(s, change["old"], change["new"])
+            if nxt is not None and all(t.value == values[n] for n, t in sliders.items()):
+                ahead = dict(values)
+                ahead[next(n for n, t in sliders.items() if t is s)] = nxt
+                draw(ahead)
 
     for s in sliders.values():
         s.observe(redraw, names="value")
     redraw()
-    box = widgets.VBox([widgets.HBox(list(sliders.values())), result, out])
-    return box
+    return widgets.VBox([widgets.HBox(list(sliders.values())), result, picture])
+
+
+def _next_position(slider, old, new):
+    """The value one step further than ``new`` in the direction ``old → new`` (None at an end),
+    as the browser computes it: log sliders step their exponent."""
+    import ipywidgets as widgets
+
+    if old is None or old == new:
+        return None
+    up = new > old
+    if isinstance(slider, widgets.FloatLogSlider):
+        exponent = np.log10(new) / np.log10(slider.base) + (slider.step if up else -slider.step)
+        if not slider.min - 1e-9 <= exponent <= slider.max + 1e-9:
+            return None
+        return float(slider.base ** round(exponent, 10))
+    value = new + (slider.step if up else -slider.step)
+    return value if slider.min <= value <= slider.max else None
 
 
 def _log_slider(value, lo, hi, description, css):

@@ -2,7 +2,7 @@ r"""Chapter 4's δ stepper: forward one layer at a time, then backward one layer
 
 The work is done by :func:`stepper_figure`, a plain function that draws step
 ``step`` and returns the figure; :func:`delta_stepper` only wraps it in a
-slider with Play / Prev / Next buttons.  The steps of an L-layer network:
+slider with Play / Prev / Next buttons and an image.  The steps of an L-layer network:
 
 * step 0 — the input :math:`A^{(0)} = X`;
 * steps 1 … L — forward through layer l: :math:`Z^{(l)} = A^{(l-1)}W^{(l)\mathsf T} + b^{(l)}`,
@@ -165,18 +165,40 @@ def stepper_png(net, X, Y, step, trace=None, dpi=100):
     return buffer.getvalue()
 
 
+#: The most recent stepper's ``(net, X, Y, trace)``, so a test in a real browser can ask the
+#: kernel what :func:`stepper_png` draws for a step (:func:`reference_png`).
+_LAST = {}
+
+
+def reference_png(step):
+    """PNG bytes of step ``step`` of the most recently created :func:`delta_stepper` —
+    exactly what the widget must show at that step; for the browser test."""
+    if not _LAST:
+        raise ValueError("no delta_stepper has been created in this kernel")
+    from .explorers import DRAW_LOCK
+
+    with DRAW_LOCK:
+        return stepper_png(_LAST["net"], _LAST["X"], _LAST["Y"], step, trace=_LAST["trace"])
+
+
 def delta_stepper(net, X, Y, step=0):
     """The interactive stepper: a slider (with Play, Prev and Next) over :func:`stepper_figure`.
 
-    The slider has ``continuous_update=False`` and the class ``stepper-slider``;
-    each change redraws into an ``Output`` with the inline backend.  The
-    backward pass is computed once.  Returns the widget (display it, or let a
-    notebook cell end with it).
+    The slider has ``continuous_update=False`` and the class ``stepper-slider``; the picture
+    is an ``ipywidgets.Image`` (class ``stepper-plot``) whose PNG is replaced in one
+    assignment.  Buttons and slider may call back on different threads (ipykernel 7 runs
+    comm messages on a subshell thread as well as the main one): every read of the step and
+    every redraw holds one lock, and a redraw always draws the slider's value *at that
+    moment*, so the last picture is the last step asked for.  Each step's picture is drawn
+    once and kept; after showing a step the callback draws its two neighbours, so the next
+    click only sends a picture.  The backward pass is computed once.  Returns the widget (display it, or let a notebook cell end with it).
     """
     import ipywidgets as widgets
-    from IPython.display import Image, clear_output, display
+
+    from .explorers import DRAW_LOCK
 
     trace = net.backprop(X, Y)
+    _LAST.update(net=net, X=X, Y=Y, trace=trace)
     last = n_steps(net) - 1
     slider = widgets.IntSlider(value=step, min=0, max=last, description="step",
                                continuous_update=False)
@@ -185,15 +207,36 @@ def delta_stepper(net, X, Y, step=0):
     widgets.jslink((play, "value"), (slider, "value"))
     prev_button = widgets.Button(description="◀ prev", layout=widgets.Layout(width="80px"))
     next_button = widgets.Button(description="next ▶", layout=widgets.Layout(width="80px"))
-    out = widgets.Output()
+    prev_button.add_class("stepper-prev")
+    next_button.add_class("stepper-next")
+    picture = widgets.Image(format="png")
+    picture.add_class("stepper-plot")
+    shown = {"step": None}
+    pictures = {}            # step -> PNG: the steps are few and their pictures never change
+
+    def png(k):
+        if k not in pictures:
+            pictures[k] = stepper_png(net, X, Y, k, trace=trace)
+        return pictures[k]
 
     def draw(change=None):
-        with out:
-            clear_output(wait=True)
-            display(Image(stepper_png(net, X, Y, slider.value, trace=trace)))
+        with DRAW_LOCK:
+            k = slider.value
+            if shown["step"] != k:
+                picture.value = png(k)      # sent to the browser now
+                shown["step"] = k
+            # While the class looks at this step, draw its neighbours: the next click or
+            # arrow key then only sends a picture.  (A newer move waits for one render.)
+            for j in (k + 1, k - 1):
+                if 0 <= j <= last and j not in pictures and slider.value == k:
+                    png(j)
 
-    prev_button.on_click(lambda _: setattr(slider, "value", max(slider.value - 1, 0)))
-    next_button.on_click(lambda _: setattr(slider, "value", min(slider.value + 1, last)))
+    def move(by):
+        with DRAW_LOCK:
+            slider.value = min(max(slider.value + by, 0), last)   # observers run: draw()
+
+    prev_button.on_click(lambda _: move(-1))
+    next_button.on_click(lambda _: move(+1))
     slider.observe(draw, names="value")
     draw()
-    return widgets.VBox([widgets.HBox([play, prev_button, next_button, slider]), out])
+    return widgets.VBox([widgets.HBox([play, prev_button, next_button, slider]), picture])
