@@ -55,6 +55,8 @@ def test_gradient_benchmark_refuses_to_time_gradients_that_disagree(tmp_path):
 
 def test_widget_benchmark_runs_every_widget():
     result = run("bench_widgets.py", "--repeats", "1")
-    assert result.returncode == 0, result.stderr
+    # Exit status 1 means "slower than the target" — a measurement, which depends on the load of
+    # the machine; this smoke test only asks that every widget ran and was timed, without a crash.
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr
     for widget in ("eta_explorer", "lambda_explorer", "batch_mode_explorer", "delta_stepper"):
         assert re.search(rf"^{widget} .*wall median +\d+\.\d ms", result.stdout, re.M), widget
