@@ -228,10 +228,17 @@ def test_a_summed_gradient_needs_an_eta_n_times_smaller():
     assert not explorers.eta_run(0.3 / n * n)[1].diverged
 
 
-def test_eta_divergence_is_geometric():
-    cost = np.asarray(explorers.eta_run(3.0)[1].cost[:-1])
-    growth = np.diff(np.log10(cost))[20:90]
-    assert growth.min() > 0 and growth.std() < 0.05 * growth.mean()
+def test_eta_divergence_multiplies_the_cost_every_epoch():
+    """Chapter 6's claim: a divergent run's last epochs each multiply the cost (by > 2), while
+    η = 0.3 shrinks it every epoch; the run stops on a weight past the limit, cost still finite."""
+    for eta in (0.6, 3.0):
+        h = explorers.eta_run(eta)[1]
+        cost = np.asarray(h.cost)
+        assert h.diverged and np.isfinite(cost).all()
+        assert (cost[-5:] / cost[-6:-1]).min() > 2
+        assert "weights exploded" in h.message
+    cost = np.asarray(explorers.eta_run(0.3)[1].cost[:16])
+    assert (cost[1:] / cost[:-1]).max() < 1
 
 
 def test_plot_top_inputs_shows_the_images_with_the_largest_z():
