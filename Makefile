@@ -38,8 +38,10 @@ $(LAB_SETTINGS): | $(PY)
 	mkdir -p $(dir $@)
 	echo '{"@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": false}}' > $@
 
+# Two workers (this course's reference machine has two cores), one test file per worker at a time:
+# module fixtures (a JupyterLab server, built decks) and nbval's one kernel per notebook stay whole.
 test: $(VENV)/.dev
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2 --dist loadfile
 
 notebooks: $(VENV)/.dev
 	$(PY) tools/build_notebooks.py

@@ -10,7 +10,7 @@ Two class runs are shared by the tests of this file (module fixtures):
   memory hog and a kernel that exits, next to a correct notebook.
 
 Then: reruns are idempotent and reuse unchanged grades, an interrupted run resumes,
-the command line works, and 100 copies of a solution are graded (wall time printed).
+the command line works, and 40 copies of a solution are graded (wall time printed).
 """
 
 from __future__ import annotations
@@ -361,21 +361,24 @@ def test_learners_and_chapters_are_found(tmp_path):
 
 
 # ----------------------------------------------------------------- a big class
-def test_hundred_copies_of_a_solution(tmp_path, capsys):
-    """100 learners hand in chapter 3's solved exercises (small notebooks, so kernels start fast)."""
+COPIES = 40      # benchmarks/bench_grading.py times 100 (README); here: none lost, all full marks
+
+
+def test_forty_copies_of_a_solution(tmp_path, capsys):
+    """40 learners hand in chapter 3's solved exercises (small notebooks, so kernels start fast)."""
     solution = next((p for p in GRADED if p.name.startswith("03_")), None)
     if solution is None:
         pytest.fail("solutions/03_*.ipynb is missing")
     nb = nbformat.read(solution, as_version=4)
     cells = [c.source for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution")]
-    for i in range(100):
+    for i in range(COPIES):
         _tiny(tmp_path / "class" / f"learner{i:03d}" / solution.name, *cells)
     t0 = time.perf_counter()
     book = grade([tmp_path / "class"], out=tmp_path / "book", jobs=4, timeout=30, log=io.StringIO())
     seconds = time.perf_counter() - t0
     with capsys.disabled():
-        print(f"\n100 copies of {solution.name} graded in {seconds:.1f} s "
-              f"({seconds / 100:.2f} s a notebook, 4 kernels at a time)")
+        print(f"\n{COPIES} copies of {solution.name} graded in {seconds:.1f} s "
+              f"({seconds / COPIES:.2f} s a notebook, 4 kernels at a time)")
     totals = book.totals()
     full = sum(e.points for e in _by_chapter(3))
-    assert len(totals) == 100 and set(totals.values()) == {(full, full)}
+    assert len(totals) == COPIES and set(totals.values()) == {(full, full)}
