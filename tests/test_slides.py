@@ -298,3 +298,18 @@ def test_a_slide_renders_offline_in_chromium(decks):
     assert outside == [], f"the deck asked for {outside}"
     assert failed == [], f"missing local files: {failed}"
     assert typeset > 0, "no math typeset on the slide"
+
+
+def test_a_stored_fit_plan_applies_only_to_the_bytes_it_was_measured_on(tmp_path):
+    """The plan is a head start, never a verdict: a changed notebook starts from nothing."""
+    nb = tmp_path / "01_x.ipynb"
+    nb.write_text('{"cells": []}', encoding="utf-8")
+    plans = tmp_path / "plans.json"
+    fit = {"table_rows": {"3": 4}, "breaks": {"12.0"}, "zoom": {"5.0": 80}, "paragraphs": {"7"},
+           "table_groups": {}}
+    slides.save_fit_plans([nb], {"01_x": fit}, plans)
+    assert slides.load_fit_plans([nb], plans) == {"01_x": fit}
+    nb.write_text('{"cells": [] }', encoding="utf-8")
+    assert slides.load_fit_plans([nb], plans) == {}
+    plans.write_text("not json", encoding="utf-8")
+    assert slides.load_fit_plans([nb], plans) == {}

@@ -746,6 +746,52 @@ def select(folder, prefixes=()):
     return paths
 
 
+#: What :func:`fit_decks` last found for each deck, keyed by the notebook's SHA-256: a build
+#: of a notebook with exactly those bytes starts from that plan, so Chromium measures it once
+#: (to confirm) instead of once per round.  Only a head start: every build is measured, and a
+#: notebook whose bytes changed starts from nothing.  ``python tools/slides.py`` rewrites it.
+FIT_PLANS = Path(__file__).resolve().parent / "slide_fits.json"
+
+
+def _empty_fit():
+    return {"table_rows": {}, "breaks": set(), "zoom": {}, "paragraphs": set(), "table_groups": {}}
+
+
+def _digest(path):
+    import hashlib
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_fit_plans(paths, plans_file=FIT_PLANS):
+    """``{stem: fit}`` for the notebooks whose bytes match the stored plan."""
+    import json
+    try:
+        stored = json.loads(Path(plans_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    found = {}
+    for p in paths:
+        entry = stored.get(p.name)
+        if isinstance(entry, dict) and entry.get("sha256") == _digest(p):
+            fit = _empty_fit()
+            for key in fit:
+                value = entry.get("fit", {}).get(key)
+                if value is not None:
+                    fit[key] = set(value) if isinstance(fit[key], set) else dict(value)
+            found[p.stem] = fit
+    return found
+
+
+def save_fit_plans(paths, fits, plans_file=FIT_PLANS):
+    import json
+    plans = {p.name: {"sha256": _digest(p),
+                      "fit": {k: sorted(v) if isinstance(v, set) else v
+                              for k, v in fits[p.stem].items()}}
+             for p in paths if p.stem in fits}
+    Path(plans_file).write_text(json.dumps(plans, indent=1, sort_keys=True, ensure_ascii=False)
+                                + "\n", encoding="utf-8")
+
+
 def build_deck(path, out, exporter=None, available=None, fit=None):
     """Write ``out/<name>.slides.html`` for one notebook (not executed); returns its path.
 
@@ -765,11 +811,12 @@ def build_deck(path, out, exporter=None, available=None, fit=None):
     return target
 
 
-def build_decks(source="solutions", out=None, prefixes=(), fit=None):
+def build_decks(source="solutions", out=None, prefixes=(), fit=None, save_plans=False):
     """Build every deck of ``source`` (``solutions`` or ``chapters``) into ``out`` with an index.
 
     ``fit``: measure the decks in Chromium and split or scale what overflows
-    (:func:`fit_decks`); default: when Chromium and playwright are installed.
+    (:func:`fit_decks`, starting from the stored plans, :data:`FIT_PLANS`); default: when
+    Chromium and playwright are installed.  ``save_plans``: store what was found.
     """
     folder = ROOT / source if source in ("solutions", "chapters") else Path(source)
     out = Path(out) if out else ROOT / "build" / "slides"
@@ -780,15 +827,20 @@ def build_decks(source="solutions", out=None, prefixes=(), fit=None):
             old.unlink()
     copy_static(out, reveal=True)
     exporter = offline_exporter("slides")
+    if fit is None:
+        fit = can_measure()
+    plans = load_fit_plans(paths) if fit else {}
     rows = []
     for p in paths:
-        target = build_deck(p, out, exporter, {q.stem for q in paths})
+        target = build_deck(p, out, exporter, {q.stem for q in paths}, plans.get(p.stem))
         title = notebook_title(nbformat.read(p, as_version=4), p.stem)
         rows.append(f'<li><a href="{html.escape(target.name)}">{html.escape(title)}</a> '
                     f'<small>({html.escape(p.name)})</small></li>')
-    if fit is None:
-        fit = can_measure()
-    measured = fit_decks(out, paths, exporter, {q.stem for q in paths})[1] if fit else None
+    measured = None
+    if fit:
+        fits, measured = fit_decks(out, paths, exporter, {q.stem for q in paths}, start=plans)[1:]
+        if save_plans:
+            save_fit_plans(paths, fits)
     (out / "index.html").write_text(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<title>Backpropagation, derived and checked: slides</title>"
@@ -959,13 +1011,12 @@ def _plan(slides_measured, fit):
     return changes
 
 
-def fit_decks(out, paths, exporter, available, rounds=4, log=print):
+def fit_decks(out, paths, exporter, available, rounds=4, log=print, start=None):
     """Measure the built decks in Chromium and rebuild those with a slide taller than the
     deck (more sub-slides, shorter table chunks, scaled cells) until all fit or ``rounds``
-    run out; returns ``({stem: [change, …]}, {deck path: measured slides})`` — the second
-    as the decks finally are."""
-    fits = {p.stem: {"table_rows": {}, "breaks": set(), "zoom": {}, "paragraphs": set(),
-                     "table_groups": {}} for p in paths}
+    run out; returns ``({stem: [change, …]}, {stem: fit}, {deck path: measured slides})``,
+    the last as the decks finally are.  ``start``: ``{stem: fit}`` the decks were built with."""
+    fits = {p.stem: copy.deepcopy((start or {}).get(p.stem) or _empty_fit()) for p in paths}
     done = {p.stem: [] for p in paths}
     todo, final = list(paths), {}
     for _ in range(rounds + 1):
@@ -985,7 +1036,7 @@ def fit_decks(out, paths, exporter, available, rounds=4, log=print):
     for stem, changes in done.items():
         for c in changes:
             log(f"fit {stem}: {c}")
-    return done, final
+    return done, fits, final
 
 
 def folder_size(path):
@@ -1000,7 +1051,8 @@ def main(argv=None):
     parser.add_argument("--out", default=None, help="output folder (default build/slides)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
-    out, paths = build_decks(args.source, args.out, args.prefixes)
+    out, paths = build_decks(args.source, args.out, args.prefixes,
+                             save_plans=args.source == "solutions" and not args.prefixes)
     print(f"built {len(paths)} deck(s) from {args.source}/ into {out} in "
           f"{time.perf_counter() - t0:.1f} s ({folder_size(out) / 1e6:.1f} MB); "
           f"open {out / 'index.html'}")
