@@ -14,6 +14,8 @@ SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 CHROMIUM := (command -v chromium && command -v bwrap) >/dev/null || ($(SUDO) apt-get update && $(SUDO) apt-get install -y chromium bubblewrap)
 CJK_FONT := (command -v fc-list >/dev/null && fc-list :lang=zh | grep -q .) || ($(SUDO) apt-get update && $(SUDO) apt-get install -y fonts-noto-cjk)
 
+# make lab hides the instructor's tools that `make test` adds to the same .venv (nbgrader's menus
+# and pages): tools/learner-lab/ disables them for this server only (JUPYTER_CONFIG_PATH).
 # make lab serves a working copy in work/ (git-ignored), so running, saving and presenting a
 # notebook never modifies the tracked chapters/ and solutions/; a notebook already in work/ is
 # kept (it holds the learner's answers): delete it to get the course's version again.
@@ -31,6 +33,7 @@ lab: $(VENV)/.learner $(LAB_SETTINGS)
 	       for f in sorted(Path(d).glob('*.ipynb')) \
 	       if (Path('$(WORK)') / d).mkdir(parents=True, exist_ok=True) or not (Path('$(WORK)') / f).exists()]; \
 	print(f'$(WORK)/: {len(new)} notebook(s) copied from chapters/ and solutions/ (JupyterLab edits only $(WORK)/)')"
+	JUPYTER_CONFIG_PATH=$(CURDIR)/tools/learner-lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(WORK) --LabApp.default_url=/lab/tree/$(LAB_DIR) $(ALLOW_ROOT) $(LAB_ARGS)
 
 # JupyterLab's "get news?" pop-up would cover the notebook in front of a class: answered "no".

@@ -41,6 +41,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -774,12 +775,36 @@ def test_eta_slider_in_voila(rel, browser, course, screenshots, tmp_path):
         server.stop()
 
 
+_MENUS_JS = """() => [...document.querySelectorAll('.lm-MenuBar-itemLabel')].map(e => e.textContent)"""
+
+
+def _lab_menus(browser, base: str) -> list[str]:
+    """The labels of JupyterLab's menu bar once the app has loaded every plugin (the Help menu,
+    added last among the core menus, is there and the page has stopped loading)."""
+    blocked: list[str] = []
+    with _page(browser, blocked) as page:
+        page.goto(f"{base}/lab", wait_until="networkidle", timeout=RUN_ALL_MS)
+        page.wait_for_function("() => [...document.querySelectorAll('.lm-MenuBar-itemLabel')]"
+                               ".some(e => e.textContent === 'Help')", timeout=WAIT_MS)
+        page.wait_for_timeout(1000)
+        return page.evaluate(_MENUS_JS)
+
+
+def test_the_instructors_lab_has_nbgrader(browser, lab):
+    """The test set-up (`make test`, an instructor's) keeps nbgrader's menu: the counterpart of
+    the learner's Lab below, and proof that `_lab_menus` waits long enough to see it."""
+    menus = _lab_menus(browser, lab.base)
+    assert "Nbgrader" in menus and "Kernel" in menus, menus
+
+
 # --------------------------------------------------------------------------- make lab
 
-def test_make_lab_starts_serves_a_working_copy_and_takes_options(tmp_path):
+def test_make_lab_starts_serves_a_working_copy_and_takes_options(tmp_path, browser):
     """`make lab LAB_ARGS=…` as the user it runs as (root here: --allow-root is added), with
     JupyterLab options passed through; it serves work/ (a git-ignored copy), so the tracked
-    notebooks never change; the news pop-up is answered "no"; solutions/ is reachable."""
+    notebooks never change; the news pop-up is answered "no"; solutions/ is reachable; the
+    learner's Lab shows only the course: no nbgrader menu or pages, although the same .venv
+    has nbgrader after `make test`."""
     if shutil.which("make") is None or not (ROOT / ".venv" / ".learner").exists():
         _missing("make and a set-up .venv (make setup) are needed")
     tracked = subprocess.run(["git", "status", "--porcelain", "--", "chapters", "solutions"],
@@ -798,6 +823,10 @@ def test_make_lab_starts_serves_a_working_copy_and_takes_options(tmp_path):
         assert {p.name for p in (ROOT / "solutions").glob("*.ipynb")} <= names
         with urllib.request.urlopen(f"{server.base}/api/contents/chapters", timeout=10) as r:
             assert json.load(r)["content"]
+        menus = _lab_menus(browser, server.base)
+        assert "Kernel" in menus and "Nbgrader" not in menus, menus
+        with pytest.raises(urllib.error.HTTPError, match="404"):
+            urllib.request.urlopen(f"{server.base}/formgrader", timeout=10)
     finally:
         server.stop()
     log = server.log_tail(200)
