@@ -98,3 +98,36 @@ def choice(value, name: str, options) -> str:
     if value not in options:
         raise ValueError(f"{name} must be one of {sorted(options)}; got {value!r}")
     return value
+
+
+def changed_argument(before, after):
+    """Index of the first argument the judged function changed in place, or None.
+
+    ``before``: untouched copies of the arguments; ``after``: the objects it was given.
+    Arrays are compared bit for bit (NaN equals NaN), lists, tuples and dicts item by item,
+    objects with a ``__dict__`` (a ``Network``) by their attributes.
+    """
+    for i, (b, a) in enumerate(zip(before, after)):
+        try:
+            if not _same(b, a):
+                return i
+        except Exception:      # noqa: BLE001 — an argument that cannot be compared: not judged
+            continue
+    return None
+
+
+def _same(b, a, depth=0):
+    if depth > 20:
+        return True
+    if isinstance(b, np.ndarray):
+        return (isinstance(a, np.ndarray) and a.shape == b.shape and a.dtype == b.dtype
+                and np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+    if isinstance(b, (list, tuple)):
+        return (type(a) is type(b) and len(a) == len(b)
+                and all(_same(x, y, depth + 1) for x, y in zip(b, a)))
+    if isinstance(b, dict):
+        return (isinstance(a, dict) and a.keys() == b.keys()
+                and all(_same(b[k], a[k], depth + 1) for k in b))
+    if hasattr(b, "__dict__") and not isinstance(b, type):
+        return _same(vars(b), vars(a), depth + 1)
+    return True

@@ -107,12 +107,19 @@ def _shuffles_even_in_full_batch(net, X, Y, eta, lam, batch_size, seed):
     return tuple(net.weights), tuple(net.biases)
 
 
-@pytest.mark.parametrize("variant", [_via_train, _in_place_with_scaled_lambda,
-                                     _shuffles_even_in_full_batch])
+@pytest.mark.parametrize("variant", [_in_place_with_scaled_lambda, _shuffles_even_in_full_batch])
 def test_correct_variants_of_one_epoch_pass(variant):
     for seed in (0, 1, 2, 3):
         result = check("one_epoch", variant, seed=seed)
         assert result, result.message
+
+
+@pytest.mark.tripwire
+def test_one_epoch_by_the_librarys_train_is_refused_but_net_gradients_is_allowed():
+    result = check("one_epoch", _via_train)
+    assert not result and result.mistake == "library_call", result.message
+    assert "bp_lib.train" in result.message
+    assert check("one_epoch", _in_place_with_scaled_lambda)     # uses net.gradients
 
 
 # ------------------------------------------------------------------ Exercise 6.3

@@ -255,6 +255,7 @@ register(Exercise(
 register(Exercise(
     id="skip_delta", chapter=4, points=3,
     signature="skip_delta(delta_next, delta_skip, W_next, V, Z)",
+    allowed=("activations.sigmoid_derivative",),   # σ′ is not what this exercise asks
     summary="Δ⁽ˡ⁾ of a sigmoid layer that feeds layer l+1 (W⁽ˡ⁺¹⁾) and layer l+2 (skip weights V)",
     make_inputs=_skip_inputs, reference=_skip_delta,
     mistakes=(

@@ -95,6 +95,7 @@ def _one_epoch(net, X, Y, eta, lam, batch_size, seed):
 register(Exercise(
     id="one_epoch", chapter=6, points=3,
     signature="one_epoch(net, X, Y, eta, lam, batch_size, seed)",
+    allowed=("Network.gradients", "Network.copy"), may_change=(0,),
     summary="one epoch of gradient descent, full batch (None), single sample (1) or "
             "mini-batch (k), batches in the order default_rng(seed).permutation(n), L2 as λ/n; "
             "returns (weights, biases)",

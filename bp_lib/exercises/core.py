@@ -64,6 +64,10 @@ class Exercise:
     mistakes : recognised wrong answers, tried in order.
     rtol, atol : tolerances of the comparison.
     trials : how many random cases one check runs.
+    allowed : library functions the answer may call (``"Network.gradients"``); every other
+        answer of the library trips while the answer runs (:mod:`bp_lib._tripwire`).
+    may_change : indices of the arguments the answer is meant to change (a training step
+        updates its network); a change to any other argument is named.
     """
 
     id: str
@@ -77,6 +81,8 @@ class Exercise:
     rtol: float = RTOL
     atol: float = ATOL
     trials: int = 3
+    allowed: tuple = ()
+    may_change: tuple = ()
 
     def cases(self, rng):
         """The ``trials`` argument tuples one check draws from ``rng``, in order."""
@@ -157,7 +163,8 @@ def _compare(expected, actual, rtol, atol, where):
         if not np.isfinite(actual):
             return f"{where} is {actual}: the computation produced NaN or infinity"
         if not np.isclose(actual, expected, rtol=rtol, atol=atol):
-            return f"{where} is {float(actual):.6g}; expected {float(expected):.6g}"
+            return (f"{where} is {float(actual):.6g}; expected {float(expected):.6g}"
+                    + _low_precision(actual))
         return None
     expected = np.asarray(expected)
     if not isinstance(actual, np.ndarray):
@@ -184,8 +191,18 @@ def _compare(expected, actual, rtol, atol, where):
         i = np.unravel_index(np.argmax(err), err.shape)
         return (f"{where} differs from the expected values (largest difference "
                 f"{float(err[i]):.3g} at index {tuple(int(k) for k in i)}: got "
-                f"{float(actual[i]):.6g}, expected {float(expected[i]):.6g})")
+                f"{float(actual[i]):.6g}, expected {float(expected[i]):.6g})"
+                + _low_precision(actual))
     return None
+
+
+def _low_precision(actual):
+    """The reason when an answer was computed in float32 (or float16)."""
+    dtype = getattr(actual, "dtype", None)
+    if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8:
+        return (f" — computed in {dtype.name}: use float64 (the default of numpy's arrays); "
+                "gradients and their checks need the precision")
+    return ""
 
 
 def _describe(x):
@@ -222,7 +239,10 @@ def evaluate(exercise: Exercise, outputs_for, seed):
         expected = exercise.reference(*copy.deepcopy(args))
         status, value = outputs_for(args)
         if status == "error":
-            for mistake in exercise.mistakes + GENERIC_ERROR_MISTAKES:
+            for name, start in (("library_call", LIBRARY_CALL), ("changed_input", CHANGED_INPUT)):
+                if value.startswith(start):
+                    return _fail(exercise, value, name)
+            for mistake in exercise.mistakes + _generic_error_mistakes(exercise, args):
                 if mistake.raises and re.search(mistake.raises, value):
                     return _fail(exercise, f"{value}\nLikely mistake — {mistake.hint}",
                                  mistake.name)
@@ -255,14 +275,38 @@ def evaluate(exercise: Exercise, outputs_for, seed):
                        f"({exercise.points} point{'s' if exercise.points != 1 else ''}).")
 
 
-#: Recognised for every exercise: a matrix product whose inner sizes do not match.
+#: How the check and the grader's harness word the two refusals every exercise shares.
+LIBRARY_CALL = "your function calls bp_lib."
+CHANGED_INPUT = "your function changed its argument"
+
+_SHAPE_ERROR = r"(matmul|not aligned|could not be broadcast|operands could not)"
+
+#: Recognised for an exercise that takes weight matrices: a matrix product whose inner
+#: sizes do not match — where a W in place of Wᵀ (or the reverse) shows up.
 GENERIC_ERROR_MISTAKES = (
     Mistake("shape_mismatch_in_product",
             "a matrix product got operands whose inner sizes do not match. Check each "
             "product's shapes on paper: examples are rows, W⁽ˡ⁾ is (s_l, s_(l-1)), and the "
             "row form of Wᵀδ is δ @ W: a W where Wᵀ belongs (or the reverse) shows up here.",
-            raises=r"(matmul|not aligned|could not be broadcast|operands could not)"),
+            raises=_SHAPE_ERROR),
 )
+
+
+def _takes_weights(exercise):
+    params = re.findall(r"\w+", exercise.signature.partition("(")[2])
+    return any(p.startswith(("W", "weights", "net", "theta")) for p in params)
+
+
+def _generic_error_mistakes(exercise, args):
+    """The transpose hint where there are weights; elsewhere, the shapes actually involved."""
+    if _takes_weights(exercise):
+        return GENERIC_ERROR_MISTAKES
+    shapes = ", ".join(_shape_text(a) for a in args)
+    return (Mistake("shape_mismatch",
+                    "two arrays whose shapes do not fit were combined (a product, or an "
+                    f"element-wise operation that broadcasts). The inputs were: {shapes}; print "
+                    "the shape of each array in the failing line (a sum without keepdims=True "
+                    "loses an axis; examples are rows).", raises=_SHAPE_ERROR),)
 
 
 def _has_nonfinite(x):
@@ -288,15 +332,26 @@ def _fail(exercise, text, mistake=None):
     return CheckResult(exercise.id, False, f"✘ {exercise.id}: {text}", mistake)
 
 
-def run_learner(fn, args):
-    """Call ``fn(*args)`` on copies of ``args``; return ``("ok", value)`` or ``("error", text)``."""
+def run_learner(fn, args, allowed=(), may_change=(), names=None):
+    """Call ``fn(*args)`` on copies of ``args`` with the library's answers tripped
+    (:mod:`bp_lib._tripwire`); return ``("ok", value)`` or ``("error", text)``: also when the
+    function called the library's answer or changed an argument it was not meant to."""
+    from .._tripwire import LibraryCall, tripwire
+    from .._validate import changed_argument
+
+    given = copy.deepcopy(args)
+    called = []
     try:
-        with np.errstate(all="ignore"):
-            return "ok", fn(*copy.deepcopy(args))
+        with np.errstate(all="ignore"), tripwire(allowed) as called:
+            value = fn(*given)
+    except LibraryCall as exc:
+        return "error", str(exc)
     except NotImplementedError:
         return "error", ("not implemented yet — replace `raise NotImplementedError()` with "
                          "your code, run that cell, then this one.")
     except (Exception, SystemExit) as exc:  # the learner's code raised (or called exit()): report it
+        if called:
+            return "error", str(LibraryCall(called[0]))
         tb = traceback.extract_tb(exc.__traceback__)
         where = ""
         for frame in reversed(tb):
@@ -305,6 +360,26 @@ def run_learner(fn, args):
                 where = f" (line {frame.lineno}" + (f": `{code}`)" if code else ")")
                 break
         return "error", f"your function raised {type(exc).__name__}: {exc}{where}"
+    if called:                         # it caught the tripwire's exception and went on
+        return "error", str(LibraryCall(called[0]))
+    kept = [k for k in range(len(args)) if k not in may_change]
+    i = changed_argument([args[k] for k in kept], [given[k] for k in kept])
+    if i is not None:
+        return "error", changed_text(kept[i], names)
+    return "ok", value
+
+
+def changed_text(k, names=None):
+    """The refusal for an answer that changed argument ``k`` in place."""
+    name = f"`{names[k]}`" if names and k < len(names) else f"number {k + 1}"
+    return (f"{CHANGED_INPUT} {name} in place (e.g. `A -= Y`, `dW[l] += …`, `.pop()`): "
+            "compute a new array instead — the caller's arrays must stay as they were.")
+
+
+def argument_names(signature):
+    """``"f(Z, A, Y)"`` → ``["Z", "A", "Y"]``."""
+    inside = signature.partition("(")[2].rpartition(")")[0]
+    return [p.split("=")[0].strip().lstrip("*") for p in inside.split(",") if p.strip()]
 
 
 def check(exercise_id, fn, seed=None):
@@ -326,7 +401,9 @@ def check(exercise_id, fn, seed=None):
         seed = _default_seed(exercise.id)
     elif isinstance(seed, str) and seed == "fresh":
         seed = np.random.SeedSequence().entropy
-    return evaluate(exercise, lambda args: run_learner(fn, args), seed)
+    names = argument_names(exercise.signature)
+    return evaluate(exercise, lambda args: run_learner(fn, args, exercise.allowed,
+                                                       exercise.may_change, names), seed)
 
 
 def _default_seed(exercise_id):

@@ -41,6 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exercises import REGISTRY, all_exercises, evaluate
+from ..exercises.core import argument_names
 from . import sandbox as sb
 from .kernel import decode_answers, run_notebook
 
@@ -371,9 +372,13 @@ def _draw(exercises, sources=None):
         try:
             pickle.dumps(cases)
             items.append({"id": ex.id, "cases": cases,
-                          "source": sources[ex.id][0] if sources is not None else None})
+                          "source": sources[ex.id][0] if sources is not None else None,
+                          "allowed": tuple(ex.allowed), "may_change": tuple(ex.may_change),
+                          "names": argument_names(ex.signature)})
         except Exception:  # noqa: BLE001 — e.g. a lambda among the arguments
-            items.append({"id": ex.id, "seed": seed, "trials": ex.trials})
+            items.append({"id": ex.id, "seed": seed, "trials": ex.trials,
+                          "allowed": tuple(ex.allowed), "may_change": tuple(ex.may_change),
+                          "names": argument_names(ex.signature)})
     return pickle.dumps(items), seeds
 
 

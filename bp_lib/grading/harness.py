@@ -44,21 +44,22 @@ def encode(x, depth=0):
         return {"none": True}
     if t is bool or t is np.bool_:
         return {"bool": bool(x)}
-    if t is int or isinstance(x, np.integer):
+    if isinstance(x, (int, np.integer)):          # bool was caught above; subclasses count
         return {"int": int(x)}
-    if t is float or isinstance(x, np.floating):
-        return {"float": float(x)}
+    if isinstance(x, (float, np.floating)):
+        return {"float": float(x), **({"dtype": x.dtype.str} if isinstance(x, np.floating) else {})}
     if isinstance(x, np.ndarray):
         x = x.view(np.ndarray)
         if x.dtype.kind in "biufc" and not x.dtype.fields and x.nbytes <= MAX_ARRAY_BYTES:
-            data = np.ascontiguousarray(x)
+            data = np.array(x, order="C", copy=True)      # ascontiguousarray makes 0-d 1-d
             return {"array": base64.b64encode(data.tobytes()).decode("ascii"),
                     "dtype": data.dtype.str, "shape": list(data.shape)}
         return {"placeholder": str(x.dtype), "shape": list(x.shape)}
-    if t is tuple or t is list:
+    if isinstance(x, (tuple, list)):              # a namedtuple is a tuple, a list subclass a list
+        kind = "tuple" if isinstance(x, tuple) else "list"
         if len(x) > MAX_ITEMS:
-            return {"opaque": f"{t.__name__} of {len(x)} items"}
-        return {"seq": t.__name__, "items": [encode(e, depth + 1) for e in x]}
+            return {"opaque": f"{kind} of {len(x)} items"}
+        return {"seq": kind, "items": [encode(e, depth + 1) for e in x]}
     return {"opaque": t.__name__}
 
 
@@ -66,22 +67,43 @@ def _on_alarm(signum, frame):
     raise _CallTimeout()
 
 
-def call(fn, args, timeout):
-    """``["ok", encoded answer]`` or ``["error", text]`` — the text as bp_lib.exercises.run_learner words it."""
+def call(fn, args, timeout, allowed=(), may_change=(), names=None):
+    """``["ok", encoded answer]`` or ``["error", text]`` — the text as bp_lib.exercises.run_learner
+    words it, including its two refusals: a call of the library's answer (the tripwire) and an
+    argument changed in place."""
+    from bp_lib._tripwire import LibraryCall, tripwire
+    from bp_lib._validate import changed_argument
+
     timed = hasattr(signal, "setitimer")   # not on Windows: the cell's time limit still holds
+    given = copy.deepcopy(args)
+    called = []
     if timed:
         previous = signal.signal(signal.SIGALRM, _on_alarm)
         signal.setitimer(signal.ITIMER_REAL, timeout)
     try:
-        with np.errstate(all="ignore"):
-            value = fn(*copy.deepcopy(args))
-            return ["ok", encode(value)]
+        with np.errstate(all="ignore"), tripwire(allowed) as called:
+            value = fn(*given)
+        if called:                     # it caught the tripwire's exception and went on
+            return ["error", str(LibraryCall(called[0]))]
+        kept = [k for k in range(len(args)) if k not in may_change]
+        i = changed_argument([args[k] for k in kept], [given[k] for k in kept])
+        if i is not None:
+            k = kept[i]
+            name = f"`{names[k]}`" if names and k < len(names) else f"number {k + 1}"
+            return ["error", f"your function changed its argument {name} in place (e.g. `A -= Y`, "
+                             "`dW[l] += …`, `.pop()`): compute a new array instead — the caller's "
+                             "arrays must stay as they were."]
+        return ["ok", encode(value)]
+    except LibraryCall as exc:
+        return ["error", str(exc)]
     except _CallTimeout:
         return ["error", f"your function did not return within {timeout:g} s "
                          "(an endless loop?) and was stopped"]
     except NotImplementedError:
         return ["error", NOT_IMPLEMENTED]
     except BaseException as exc:  # SystemExit, KeyboardInterrupt too: report, carry on
+        if called:
+            return ["error", str(LibraryCall(called[0]))]
         where = ""
         for frame in reversed(traceback.extract_tb(exc.__traceback__)):
             if "bp_lib" not in frame.filename:
@@ -174,7 +196,8 @@ def main(user_ns, inputs_path, answers_path, timeout, memory_mb=None):
                 cases = get(ex_id).cases(rng)
             results = []
             for args in cases:
-                results.append(call(fn, args, timeout))
+                results.append(call(fn, args, timeout, item.get("allowed", ()),
+                                    item.get("may_change", ()), item.get("names")))
                 if results[-1][0] == "error":
                     break  # the verdict stops at the first failing case anyway
             answers[ex_id] = {"cases": results}

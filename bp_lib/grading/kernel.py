@@ -482,6 +482,11 @@ def _decode(obj, depth=0):
             raise ValueError("malformed int")
         return obj["int"]
     if "float" in obj:
+        if "dtype" in obj:             # a numpy scalar keeps its precision (float32 is named)
+            dtype = np.dtype(str(obj["dtype"]))
+            if dtype.kind != "f":
+                raise ValueError("unexpected dtype")
+            return dtype.type(float(obj["float"]))
         return float(obj["float"])
     if "array" in obj:
         dtype = np.dtype(str(obj["dtype"]))

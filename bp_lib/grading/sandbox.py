@@ -45,7 +45,7 @@ from pathlib import Path
 
 #: bp_lib modules a learner's code may always import while graded: nothing in them is an
 #: exercise's answer (the activation functions and their derivatives, input checks, data sets).
-ALWAYS_VISIBLE = frozenset({"_validate", "activations", "datasets"})
+ALWAYS_VISIBLE = frozenset({"_validate", "_tripwire", "activations", "datasets"})
 
 #: User ids for sandboxed kernels when the grader runs as root: one per worker slot, far above
 #: any real account, so a limit on processes counts only that kernel's.
