@@ -25,8 +25,9 @@ def render_table():
     from bp_lib.exercises import all_exercises
 
     exercises = all_exercises()
-    rows = ["| ch. | exercise (the function to write) | points | what to compute | mistakes it names |",
-            "|---|---|---|---|---|"]
+    rows = ["| ch. | exercise (the function to write) | points | what to compute | mistakes it names "
+            "| may call from bp_lib |",
+            "|---|---|---|---|---|---|"]
     for e in exercises:
         names = []
         for m in e.mistakes:
@@ -34,11 +35,18 @@ def render_table():
                 names.append(m.name)
         mistakes = ", ".join(f"`{n}`" for n in names) or "—"
         summary = e.summary.replace("|", "\\|")
-        rows.append(f"| {e.chapter} | `{e.signature}` | {e.points} | {summary} | {mistakes} |")
+        extra = "".join(f", `{a}`" for a in e.allowed)
+        rows.append(f"| {e.chapter} | `{e.signature}` | {e.points} | {summary} | {mistakes} "
+                    f"| the plain activations{extra} |")
     total = sum(e.points for e in exercises)
     rows.append(f"\n{len(exercises)} exercises, {total} points. Every check also names a flipped "
                 "sign and a transposed result, and reports an exception, a wrong shape or type, "
-                "or NaN instead of crashing.")
+                "or NaN instead of crashing; it refuses, by name, an answer that calls the "
+                "library's own answer (anything of `delta`, `losses`, `regularization`, "
+                "`training`, `gradcheck`, `notation`, `crosswalk`, a `Network` method, an "
+                "activation's derivative — beyond what the last column allows; the plain "
+                "activations are `sigmoid`, `tanh`, `relu`, `identity`, `softmax`) and one "
+                "that changes its arguments in place.")
     return "\n".join(rows)
 
 
