@@ -238,3 +238,28 @@ def test_the_transpose_hint_needs_a_weight_matrix():
     assert "Wᵀ" not in result.message and "shapes do not fit" in result.message, result.message
     wrong = lambda d, W, Z: (d @ W.T) * (1 - np.tanh(Z) ** 2)     # noqa: E731  W vs Wᵀ
     assert "Wᵀ" in check("hidden_delta", wrong).message
+
+
+# ------------------------------------------------------------------ a whole grading run (trusted)
+def test_a_graded_notebook_that_calls_the_library_scores_zero_and_says_why(tmp_path):
+    """Without the sandbox (``--trusted``) the library is all there: the tripwire refuses it."""
+    import io
+
+    import nbformat
+
+    from bp_lib.grading.grader import grade
+    cells = ["import numpy as np\nimport bp_lib",
+             "def hidden_delta(delta_next, W_next, Z):\n"
+             "    return bp_lib.delta.hidden_delta(delta_next, W_next, Z, 'tanh')",
+             "def mse_cost(A, Y):\n    return 0.5 * np.mean(np.sum((A - Y) ** 2, axis=1))"]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    path = tmp_path / "class" / "ana" / "answers.ipynb"
+    path.parent.mkdir(parents=True)
+    nbformat.write(nb, path)
+    book = grade([tmp_path / "class"], out=tmp_path / "book", jobs=1, timeout=30,
+                 log=io.StringIO(), trusted=True)
+    rows = {r["exercise"]: r for r in book.rows() if r["exercise"] in ("hidden_delta", "mse_cost")}
+    assert rows["hidden_delta"]["points"] == 0
+    assert "calls bp_lib.delta.hidden_delta" in rows["hidden_delta"]["feedback"], rows
+    assert rows["mse_cost"]["points"] == rows["mse_cost"]["max_points"] > 0, rows
