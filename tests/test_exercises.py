@@ -388,9 +388,10 @@ def test_harness_main_answers_by_exercise_id(tmp_path):
     from bp_lib.exercises import evaluate
     from bp_lib.grading.grader import judge
 
+    from bp_lib.exercises.core import graded_cases
+
     ex = get("mse_cost")
-    rng = np.random.default_rng(7)
-    cases = ex.cases(rng)
+    cases = graded_cases(ex, 7)
     items = [{"id": "mse_cost", "cases": cases},
              {"id": "output_delta_mse", "seed": 11, "trials": 3},
              {"id": "hidden_delta"}, {"id": "backward_pass"}]
@@ -400,7 +401,7 @@ def test_harness_main_answers_by_exercise_id(tmp_path):
     harness.main(user_ns, str(tmp_path / "in.pkl"), str(tmp_path / "out.json"), 5)
     answers = decode_answers((tmp_path / "out.json").read_text())
     assert judge(ex, 7, answers["mse_cost"]) == (ex.points, evaluate(
-        ex, lambda args: ("ok", ex.reference(*args)), 7).message)
+        ex, lambda args: ("ok", ex.reference(*args)), 7, graded_cases(ex, 7)).message)
     sig = get("output_delta_mse")
     assert judge(sig, 11, answers["output_delta_mse"])[0] == sig.points
     assert judge(sig, 12, answers["output_delta_mse"])[0] == 0     # other seed, other cases

@@ -263,3 +263,17 @@ def test_a_graded_notebook_that_calls_the_library_scores_zero_and_says_why(tmp_p
     assert rows["hidden_delta"]["points"] == 0
     assert "calls bp_lib.delta.hidden_delta" in rows["hidden_delta"]["feedback"], rows
     assert rows["mse_cost"]["points"] == rows["mse_cost"]["max_points"] > 0, rows
+
+
+def test_the_grader_judges_the_check_cells_cases_first():
+    """An answer right on the check cell's cases but wrong elsewhere fails the grader only on
+    the extra cases; an answer that fails the check cell fails the grader on the same case."""
+    from bp_lib.exercises.core import _default_seed, graded_cases
+    ex = get("mse_cost")
+    seen = ex.cases(np.random.default_rng(_default_seed(ex.id)))
+    for seed in (1, 2, 3):
+        cases = graded_cases(ex, seed)
+        assert len(cases) == 2 * ex.trials
+        for a, b in zip(cases[:ex.trials], seen):
+            np.testing.assert_array_equal(a[0], b[0])
+        assert not np.array_equal(cases[ex.trials][0], seen[0][0])

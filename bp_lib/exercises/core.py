@@ -228,14 +228,25 @@ def _negate(x):
 
 
 # ----------------------------------------------------------------- check
-def evaluate(exercise: Exercise, outputs_for, seed):
-    """Judge answers for ``exercise`` on ``exercise.trials`` random cases.
+def graded_cases(exercise: Exercise, seed):
+    """What the grader judges: the check cell's own cases first (the exercise's default seed),
+    then ``trials`` fresh ones from ``seed`` — so an answer that passes the check cell can fail
+    the grader only on cases the learner has not seen."""
+    return (exercise.cases(np.random.default_rng(_default_seed(exercise.id)))
+            + exercise.cases(np.random.default_rng(seed)))
+
+
+def evaluate(exercise: Exercise, outputs_for, seed, cases=None):
+    """Judge answers for ``exercise`` on ``cases`` (default: ``exercise.trials`` random cases
+    drawn from ``seed``).
 
     ``outputs_for(args)`` must return ``("ok", value)`` or ``("error", text)``
     for the learner's answer on ``args``.  Used by :func:`check` (in-process)
     and by the grader (answers computed in another process).
     """
-    for args in exercise.cases(np.random.default_rng(seed)):
+    if cases is None:
+        cases = exercise.cases(np.random.default_rng(seed))
+    for args in cases:
         expected = exercise.reference(*copy.deepcopy(args))
         status, value = outputs_for(args)
         if status == "error":
@@ -271,7 +282,7 @@ def evaluate(exercise: Exercise, outputs_for, seed):
         shapes = ", ".join(_shape_text(a) for a in args)
         return _fail(exercise, f"{problem}.\n(Inputs of this case: {shapes}.)")
     return CheckResult(exercise.id, True,
-                       f"✔ {exercise.id}: correct on {exercise.trials} random cases "
+                       f"✔ {exercise.id}: correct on {len(cases)} random cases "
                        f"({exercise.points} point{'s' if exercise.points != 1 else ''}).")
 
 

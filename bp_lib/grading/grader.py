@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exercises import REGISTRY, all_exercises, evaluate
-from ..exercises.core import argument_names
+from ..exercises.core import argument_names, graded_cases
 from . import sandbox as sb
 from .kernel import decode_answers, run_notebook
 
@@ -367,8 +367,7 @@ def _draw(exercises, sources=None):
             continue
         seed = int(np.random.SeedSequence().entropy)
         seeds[ex.id] = seed
-        rng = np.random.default_rng(seed)
-        cases = ex.cases(rng)
+        cases = graded_cases(ex, seed)
         try:
             pickle.dumps(cases)
             items.append({"id": ex.id, "cases": cases,
@@ -401,7 +400,7 @@ def judge(exercise, seed, answer, fatal=None):
         return next(cases, stop)
 
     try:
-        result = evaluate(exercise, outputs_for, seed)
+        result = evaluate(exercise, outputs_for, seed, graded_cases(exercise, seed))
     except Exception as exc:  # noqa: BLE001 — a bug in a reference: report, keep grading
         return 0, (f"✘ {exercise.id}: the grader failed on this exercise "
                    f"({type(exc).__name__}: {exc}); please report it")
