@@ -277,3 +277,14 @@ def test_the_grader_judges_the_check_cells_cases_first():
         for a, b in zip(cases[:ex.trials], seen):
             np.testing.assert_array_equal(a[0], b[0])
         assert not np.array_equal(cases[ex.trials][0], seen[0][0])
+
+
+def test_a_correct_but_very_slow_answer_is_told_so():
+    import time
+
+    def slow(A, Y):
+        time.sleep(0.6)
+        return _mse(A, Y)
+    result = check("mse_cost", slow)
+    assert result and "slow" in result.message and "vectorise" in result.message
+    assert "slow" not in check("mse_cost", _mse).message

@@ -168,14 +168,15 @@ def _backprop(X, Y, weights, biases, lam, *, m_power=1, lam_scale="m", bias_deca
     delta = A - Y                                         # softmax + cross-entropy
     if output == "elementwise":                           # softmax treated as element-wise
         delta = (A - Y) * A * (1 - A)
-    reg = {"m": lam / m, "one": lam}[lam_scale]
+    reg = {"m": lam / m, "one": lam, "zero": 0.0}[lam_scale]
     dW, db = [None] * L, [None] * L
     for l in range(L - 1, -1, -1):
         dW[l] = delta.T @ acts[l] / m ** m_power + reg * weights[l]
         db[l] = delta.sum(axis=0) / m ** m_power + (reg * biases[l] if bias_decay else 0.0)
         if l > 0:
             a = acts[l]
-            fp = a * (1 - a) if hidden_fp == "z" else activations.sigmoid_derivative(a)
+            fp = {"z": lambda: a * (1 - a), "a": lambda: activations.sigmoid_derivative(a),
+                  "none": lambda: 1.0}[hidden_fp]()
             delta = (delta @ weights[l]) * fp
     return dW, db
 
@@ -215,6 +216,15 @@ register(Exercise(
                 "σ' was applied to the activations: σ'(a) is not σ'(z). Use a ⊙ (1 − a) "
                 "with a = σ(z), or σ'(z).",
                 lambda *a: _backprop(*a, hidden_fp="a")),
+        Mistake("fprime_dropped",
+                "going back through a hidden layer, δ⁽ˡ⁾ = (δ⁽ˡ⁺¹⁾ W⁽ˡ⁺¹⁾) ⊙ σ'(z⁽ˡ⁾): the σ' "
+                "factor is missing, so every layer below the output is treated as linear "
+                "(chapter 4).",
+                lambda *a: _backprop(*a, hidden_fp="none")),
+        Mistake("lam_forgotten",
+                "the L2 term is missing: the cost has λ/(2m) Σ‖W‖², so every dW gets "
+                "+ (λ/m) W (chapter 5); db gets nothing.",
+                lambda *a: _backprop(*a, lam_scale="zero")),
         Mistake("W_not_transposed",
                 "a weight matrix stands where its transpose belongs. Row form: Z = A_prev @ "
                 "W.T + b going forward, δ_prev = (δ @ W) ⊙ σ'(Z_prev) going back, "

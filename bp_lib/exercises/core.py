@@ -14,6 +14,7 @@ from __future__ import annotations
 import copy
 import inspect
 import re
+import time
 import traceback
 from dataclasses import dataclass, field
 from typing import Callable
@@ -246,9 +247,15 @@ def evaluate(exercise: Exercise, outputs_for, seed, cases=None):
     """
     if cases is None:
         cases = exercise.cases(np.random.default_rng(seed))
+    slowest = (0.0, 0.0)                       # (the answer's seconds, the reference's)
     for args in cases:
+        t0 = time.perf_counter()
         expected = exercise.reference(*copy.deepcopy(args))
+        t1 = time.perf_counter()
         status, value = outputs_for(args)
+        t2 = time.perf_counter()
+        if t2 - t1 > slowest[0]:
+            slowest = (t2 - t1, t1 - t0)
         if status == "error":
             for name, start in (("library_call", LIBRARY_CALL), ("changed_input", CHANGED_INPUT)):
                 if value.startswith(start):
@@ -281,9 +288,19 @@ def evaluate(exercise: Exercise, outputs_for, seed, cases=None):
                                    "value is the negative of the expected one.", "sign_flipped")
         shapes = ", ".join(_shape_text(a) for a in args)
         return _fail(exercise, f"{problem}.\n(Inputs of this case: {shapes}.)")
+    note = ""
+    if slowest[0] > SLOW_SECONDS and slowest[0] > SLOW_FACTOR * slowest[1]:
+        note = (f" But it is slow: {slowest[0]:.2g} s for one case, "
+                f"{slowest[0] / max(slowest[1], 1e-9):.0f}× the reference — vectorise over the "
+                "examples (a loop over layers is fine, a loop over examples or entries is not).")
     return CheckResult(exercise.id, True,
                        f"✔ {exercise.id}: correct on {len(cases)} random cases "
-                       f"({exercise.points} point{'s' if exercise.points != 1 else ''}).")
+                       f"({exercise.points} point{'s' if exercise.points != 1 else ''})." + note)
+
+
+#: A correct answer slower than both of these (per case) is passed with a word about speed.
+SLOW_SECONDS = 0.5
+SLOW_FACTOR = 100
 
 
 #: How the check and the grader's harness word the two refusals every exercise shares.
