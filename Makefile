@@ -51,6 +51,7 @@ notebooks: $(VENV)/.dev
 
 bench: $(VENV)/.dev
 	$(PY) benchmarks/bench_gradients.py
+	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_widgets.py
 
 # Lecturing (docs/lecturing.md): offline HTML slide decks and a static site of the course,

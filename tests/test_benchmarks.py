@@ -60,3 +60,17 @@ def test_widget_benchmark_runs_every_widget():
     assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr
     for widget in ("eta_explorer", "lambda_explorer", "batch_mode_explorer", "delta_stepper"):
         assert re.search(rf"^{widget} .*wall median +\d+\.\d ms", result.stdout, re.M), widget
+
+
+def test_training_benchmark_trains_the_same_network_three_ways():
+    """One round of each mode: the three libraries learn alike (else the timing compares
+    different work) and every ratio is printed; exit 1 only means a target was missed."""
+    result = run("bench_training.py", "--repeats", "1")
+    assert result.returncode in (0, 1) and "Traceback" not in result.stderr, result.stderr
+    out = result.stdout
+    for mode in ("full batch", "mini-batch 16"):
+        assert mode in out
+    accuracies = [float(a) for a in re.findall(r"training accuracy (\d\.\d+)", out)]
+    assert len(accuracies) == 6 and max(accuracies) - min(accuracies[:3]) < 0.05 \
+        and max(accuracies[3:]) - min(accuracies[3:]) < 0.05, out
+    assert len(re.findall(r"bp_lib is [\d.]+× faster than (scikit-learn|PyTorch)", out)) == 4, out
