@@ -529,3 +529,21 @@ def test_the_reduced_library_holds_no_answer(tmp_path):
          "try:\n    delta.output_delta(1, 2)\nexcept Exception as e:\n    print(type(e).__name__)"],
         env={**os.environ, "PYTHONPATH": str(lib)}, cwd=tmp_path, capture_output=True, text=True)
     assert proc.stdout.strip() == "GradingHidden", proc.stderr
+
+
+def test_two_grading_runs_never_share_a_user_id():
+    """Two graders on one machine (or parallel tests) each clear their slots' leftover
+    processes by uid: sharing a uid, one would stop the other's kernels."""
+    if os.geteuid() != 0:
+        pytest.skip("uids are only assigned when the grader runs as root")
+    from bp_lib.grading import sandbox as sb
+    first, lock1 = sb.claim_uids(4)
+    second, lock2 = sb.claim_uids(4)
+    try:
+        assert abs(first - second) >= sb.UID_BLOCK
+    finally:
+        lock1.close()
+    third, lock3 = sb.claim_uids(4)         # the first block is free again
+    lock2.close()
+    lock3.close()
+    assert third == first

@@ -485,7 +485,8 @@ def _setup_isolation(trusted, jobs, timeout, budget, calls_max, workdir):
             f"cannot isolate the submissions: {why}. Install bubblewrap (Debian: apt-get install "
             "bubblewrap) on a Linux machine, or, only for notebooks you trust, pass --trusted "
             "to grade without isolation")
-    return {"slots": _slots(jobs), "uid_base": sb.UID_BASE if os.geteuid() == 0 else None,
+    uid_base, uid_lock = sb.claim_uids(jobs) if os.geteuid() == 0 else (None, None)
+    return {"slots": _slots(jobs), "uid_base": uid_base, "uid_lock": uid_lock,
             "fontlist": sb.matplotlib_font_cache(),
             "workdir": workdir, "libraries": {}, "overlay": sb.library_overlay(),
             "limits": sb.Limits(cpu_seconds=int(budget + timeout * (calls_max + 2) + 60))}
@@ -525,10 +526,16 @@ def grade(paths, out="gradebook", jobs=None, timeout=60.0, memory_mb=1024, budge
     with tempfile.TemporaryDirectory(prefix="bp_grade_run_") as workdir:
         os.chmod(workdir, 0o755)
         chapters = {e.chapter for e in all_exercises()}
-        calls = max([sum(e.trials for e in all_exercises() if e.chapter == c) for c in chapters] + [1])
+        # graded_cases: the check cell's cases and as many fresh ones
+        calls = max([sum(2 * e.trials for e in all_exercises() if e.chapter == c)
+                     for c in chapters] + [1])
         isolation = _setup_isolation(trusted, jobs, timeout, budget, calls, workdir)
-        return _grade(subs, book, jobs, timeout, memory_mb, budget, regrade, chapter, log,
-                      isolation)
+        try:
+            return _grade(subs, book, jobs, timeout, memory_mb, budget, regrade, chapter, log,
+                          isolation)
+        finally:
+            if isolation and isolation["uid_lock"] is not None:
+                isolation["uid_lock"].close()
 
 
 def _grade(subs, book, jobs, timeout, memory_mb, budget, regrade, chapter, log, isolation):

@@ -52,6 +52,34 @@ ALWAYS_VISIBLE = frozenset({"_validate", "_tripwire", "activations", "datasets"}
 UID_BASE = 3_900_000
 
 
+#: Each grading run claims its own block of user ids (a lock file per block, held for the run),
+#: so two graders on one machine — two instructors, or parallel tests — never share a uid and
+#: never stop each other's kernels when they clear a slot's leftover processes.
+UID_BLOCK = 64
+UID_BLOCKS = 1000
+UID_LOCKS = Path("/tmp/bp_lib_grader_uids")
+
+
+def claim_uids(slots):
+    """``(first uid, lock)`` of a block of ``slots`` user ids no other grading run holds; keep
+    ``lock`` (an open file) for the run, then close it.  Raises SandboxUnavailable when none is free."""
+    import fcntl
+
+    if slots > UID_BLOCK:
+        raise SandboxUnavailable(f"at most {UID_BLOCK} workers can be isolated; asked for {slots}")
+    UID_LOCKS.mkdir(mode=0o700, exist_ok=True)
+    for k in range(UID_BLOCKS):
+        base = UID_BASE + k * UID_BLOCK
+        f = open(UID_LOCKS / f"{base}.lock", "a")       # noqa: SIM115 — held for the run
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            f.close()
+            continue
+        return base, f
+    raise SandboxUnavailable(f"all {UID_BLOCKS} blocks of grader user ids are in use")
+
+
 class SandboxUnavailable(RuntimeError):
     """The sandbox cannot be set up on this machine (the message says why)."""
 
