@@ -288,3 +288,22 @@ def test_a_correct_but_very_slow_answer_is_told_so():
     result = check("mse_cost", slow)
     assert result and "slow" in result.message and "vectorise" in result.message
     assert "slow" not in check("mse_cost", _mse).message
+
+
+def _shapes(x):
+    if isinstance(x, np.ndarray):
+        return x.shape
+    if isinstance(x, (list, tuple)):
+        return tuple(_shapes(e) for e in x)
+    if isinstance(x, bp_lib.Network):
+        return tuple(x.sizes)
+    return None
+
+
+@pytest.mark.parametrize("ex", all_exercises(), ids=lambda e: e.id)
+def test_the_trials_of_one_check_vary_the_shapes(ex):
+    """An answer with hard-coded sizes (m = 5, three layers written out) must meet another
+    shape within the same check (issue 15 item 2)."""
+    for seed in (0, 1):
+        shapes = {str(_shapes(case)) for case in ex.cases(np.random.default_rng(seed))}
+        assert len(shapes) > 1, (ex.id, shapes)

@@ -20,8 +20,12 @@ _W_NOT_TRANSPOSED = (
 
 
 # ------------------------------------------------------------ layer_forward
-def _layer_inputs(rng):
-    m, s_prev, s = 5, 3, 4
+#: (m, s_(l-1), s_l) of each trial: every size differs from the others, and from trial to trial.
+_LAYER_SHAPES = ((5, 3, 4), (7, 4, 2), (6, 2, 5))
+
+
+def _layer_inputs(rng, trial=0):
+    m, s_prev, s = _LAYER_SHAPES[trial % len(_LAYER_SHAPES)]
     A_prev = rng.normal(size=(m, s_prev))
     W = rng.normal(size=(s, s_prev))
     b = rng.normal(size=s)
@@ -59,9 +63,9 @@ register(Exercise(
 _ARCHITECTURES = ([3, 4, 2], [3, 5, 4, 2], [4, 6, 3])
 
 
-def _forward_inputs(rng):
-    sizes = _ARCHITECTURES[int(rng.integers(0, len(_ARCHITECTURES)))]
-    m = 7
+def _forward_inputs(rng, trial=0):
+    sizes = _ARCHITECTURES[trial % len(_ARCHITECTURES)]
+    m = (7, 6, 9)[trial % 3]
     X = rng.normal(size=(m, sizes[0]))
     weights = [rng.normal(size=(n, n_prev)) for n_prev, n in zip(sizes[:-1], sizes[1:])]
     biases = [rng.normal(size=n) for n in sizes[1:]]
@@ -126,14 +130,14 @@ register(Exercise(
 
 
 # ------------------------------------------------------------ Θ ↔ (W, b)
-def _wb_shapes(rng):
-    # (s_l, s_{l-1}) with s_l ∉ {s_{l-1}, 1 + s_{l-1}}: neither W nor Θ is square.
-    s, s_prev = ((3, 4), (5, 2), (2, 4))[int(rng.integers(0, 3))]
+def _wb_shapes(rng, trial=0):
+    # (s_l, s_{l-1}) with s_l ∉ {s_{l-1}, 1 + s_{l-1}}: neither W nor Θ is square; another each trial.
+    s, s_prev = ((3, 4), (5, 2), (2, 4))[trial % 3]
     return s, s_prev
 
 
-def _theta_inputs(rng):
-    s, s_prev = _wb_shapes(rng)
+def _theta_inputs(rng, trial=0):
+    s, s_prev = _wb_shapes(rng, trial)
     return rng.normal(size=(s, s_prev)), rng.normal(size=s)
 
 
@@ -157,8 +161,8 @@ register(Exercise(
 ))
 
 
-def _split_inputs(rng):
-    s, s_prev = _wb_shapes(rng)
+def _split_inputs(rng, trial=0):
+    s, s_prev = _wb_shapes(rng, trial)
     return (rng.normal(size=(s, 1 + s_prev)),)
 
 
