@@ -15,7 +15,7 @@ from bp_lib.exercises import check  # noqa: E402
 from bp_lib.exercises.core import get  # noqa: E402
 from bp_lib.plots import plot_output_gradient, plot_softmax_jacobian  # noqa: E402
 
-CH3 = ("output_delta_mse", "last_layer_gradients", "output_delta_softmax_mse")
+CH3 = ("output_delta_mse", "last_layer_gradients", "output_delta_softmax_mse", "output_delta_weighted_ce")
 
 
 @pytest.fixture(autouse=True)
@@ -34,15 +34,15 @@ def test_sizes_change_between_trials_and_are_never_square(exercise_id):
     for args in cases:
         sizes = [n for a in args for n in a.shape]
         for a in args:
-            assert a.shape[0] != a.shape[1], a.shape
+            assert a.ndim == 1 or a.shape[0] != a.shape[1], a.shape   # w of 3.4 is (K,)
         if exercise_id == "last_layer_gradients":              # m, s_L and s_(L-1) all differ
             assert len({args[0].shape[0], args[0].shape[1], args[1].shape[1]}) == 3, sizes
 
 
-def test_chapter_has_three_exercises_rising_to_a_derivation():
+def test_chapter_has_four_exercises_rising_to_two_derivations():
     chapter = sorted((e for e in bp_lib.exercises.all_exercises() if e.chapter == 3),
                      key=lambda e: e.points)
-    assert [e.id for e in chapter][-1] == "output_delta_softmax_mse"
+    assert {e.id for e in chapter[-2:]} == {"output_delta_softmax_mse", "output_delta_weighted_ce"}
     assert {e.id for e in chapter} == set(CH3)
 
 
@@ -181,3 +181,24 @@ def test_plot_softmax_jacobian_rejects_non_probabilities():
         plot_softmax_jacobian(np.array([0.5, 0.7]))
     with pytest.raises(ValueError, match="a must be a non-empty 1-D"):
         plot_softmax_jacobian(np.eye(2) / 2)
+
+
+def test_weighted_cross_entropy_exercise_is_the_derivative_and_names_its_mistakes():
+    """The reference is ∂ℓ/∂z by finite differences (one-hot and smoothed targets), reduces to
+    a − y with unit weights, and each recognised mistake is named."""
+    from bp_lib.exercises import check, get
+    ex = get("output_delta_weighted_ce")
+    rng = np.random.default_rng(4)
+    for trial in range(3):
+        Z, Y, w = ex.make_inputs(rng, trial)
+
+        def loss():
+            A = bp_lib.activations.softmax(Z)
+            return float(np.sum(-np.sum(w * Y * np.log(A), axis=1)))
+        np.testing.assert_allclose(ex.reference(Z, Y, w), bp_lib.numerical_gradient(loss, Z),
+                                   rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(ex.reference(Z, Y, np.ones_like(w)),
+                                   bp_lib.activations.softmax(Z) - Y, atol=1e-12)
+    for mistake in ex.mistakes:
+        result = check(ex.id, mistake.wrong)
+        assert not result and result.mistake == mistake.name, (mistake.name, result.message)

@@ -176,3 +176,58 @@ register(Exercise(
                 lambda A, Y: _output_delta_softmax_mse(A, Y) / A.shape[0]),
     ),
 ))
+
+
+# ------------------------------------------- class-weighted cross-entropy (a derivation)
+_WEIGHTED_SHAPES = ((5, 3), (7, 4), (4, 2))
+
+
+def _weighted_ce_inputs(rng, trial=0):
+    """Logits ``Z`` ``(m, K)``, targets ``Y`` (one-hot in trial 1, probability rows — e.g.
+    label smoothing — otherwise) and positive class weights ``w`` ``(K,)``, all different."""
+    m, K = _WEIGHTED_SHAPES[trial % len(_WEIGHTED_SHAPES)]
+    Z = rng.normal(0.0, 1.5, size=(m, K))
+    Y = np.zeros((m, K))
+    Y[np.arange(m), rng.integers(0, K, size=m)] = 1.0
+    if trial % 3 != 1:
+        Y = 0.8 * Y + 0.2 * rng.dirichlet(np.ones(K), size=m)       # rows still sum to 1
+    w = rng.permutation(np.linspace(0.5, 3.0, K))
+    return Z, Y, w
+
+
+def _weighted_ce_delta(Z, Y, w):
+    # ℓ = −Σ_k w_k y_k log a_k, a = softmax(z):  δ_j = a_j Σ_k w_k y_k − w_j y_j
+    A = activations.softmax(Z)
+    return A * np.sum(w * Y, axis=1, keepdims=True) - w * Y
+
+
+register(Exercise(
+    id="output_delta_weighted_ce", chapter=3, points=3,
+    signature="output_delta_weighted_ce(Z, Y, w)",
+    summary="δ⁽ᴸ⁾ for a softmax output and CLASS-WEIGHTED cross-entropy ℓ = −Σ_k w_k y_k log a_k "
+            "(targets may be probability rows), per example, (m, K)",
+    make_inputs=_weighted_ce_inputs, reference=_weighted_ce_delta,
+    mistakes=(
+        Mistake("weights_ignored",
+                "that is δ = a − y of the unweighted loss: the weights change δ. Redo section "
+                "3.5's sum with ∂ℓ/∂a_k = −w_k y_k / a_k.",
+                lambda Z, Y, w: activations.softmax(Z) - Y),
+        Mistake("weights_elementwise",
+                "w ⊙ (a − y) weights each output by its own class's weight; but the a_j term "
+                "comes from the Jacobian's sum over all k, so it is weighted by Σ_k w_k y_k "
+                "(the true class's weight for a one-hot target), not by w_j.",
+                lambda Z, Y, w: w * (activations.softmax(Z) - Y)),
+        Mistake("weight_sum_dropped",
+                "the a_j term lost its factor Σ_k w_k y_k: δ_j = a_j Σ_k w_k y_k − w_j y_j. "
+                "(With unweighted one-hot targets that factor is 1, which is why a − y hides it.)",
+                lambda Z, Y, w: activations.softmax(Z) - w * Y),
+        Mistake("one_hot_assumed",
+                "right for one-hot targets only: with probability rows several y_k are nonzero "
+                "and the a_j term is weighted by the whole sum Σ_k w_k y_k, not by one weight.",
+                lambda Z, Y, w: np.max(w * Y, axis=1, keepdims=True)
+                * activations.softmax(Z) - w * Y),
+        Mistake("delta_divided_by_m",
+                "δ was divided by m. δ is per example; the 1/m enters in dW and db.",
+                lambda Z, Y, w: _weighted_ce_delta(Z, Y, w) / Z.shape[0]),
+    ),
+))
