@@ -50,7 +50,8 @@ def _solved_cells():
 
 def _notebook(path, *sources, answered=None):
     """A notebook of code cells; ``answered`` maps exercise ids to their cells (with nbgrader ids)."""
-    cells = [nbformat.v4.new_code_cell("import numpy as np\nfrom bp_lib.exercises import check")]
+    cells = [nbformat.v4.new_code_cell("import numpy as np\nfrom bp_lib import activations\n"
+                                       "from bp_lib.exercises import check")]    # as a chapter does
     cells += [nbformat.v4.new_code_cell(s) for s in sources]
     for ex_id, source in (answered or {}).items():
         cell = nbformat.v4.new_code_cell(source)
