@@ -17,6 +17,8 @@ def as_float_array(value, name: str, expected: str) -> np.ndarray:
     TypeError saying that ``name`` must be ``expected`` and what came instead."""
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be {expected}; got {type(value).__name__}")
+    if np.iscomplexobj(value):          # numpy would drop the imaginary part with a warning
+        raise TypeError(f"{name} must be {expected} (real); got complex numbers")
     try:
         return np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):

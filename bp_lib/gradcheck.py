@@ -137,6 +137,11 @@ def gradient_check(net, X, Y, lam=0.0, eps=1e-5, gradients=None):
     learner's, or one with a planted bug) to be checked instead of
     ``net.gradients(X, Y, lam)``.  Returns a :class:`GradientCheck`.
     """
+    from .network import Network
+
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a bp_lib.Network; got {type(net).__name__}")
+    eps = v.real(eps, "eps", low=0.0, low_inclusive=False)
     X, Y, lam = net._check_XY(X, Y, lam)
     if gradients is None:
         dW, db = net.gradients(X, Y, lam)

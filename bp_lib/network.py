@@ -250,6 +250,13 @@ class Network:
                 got = b.shape if isinstance(b, np.ndarray) else type(b).__name__
                 raise ValueError(f"net.biases[{l}] must be an array of shape "
                                  f"({self.sizes[l + 1]},); got {got}")
+            for name, P in ((f"net.weights[{l}]", W), (f"net.biases[{l}]", b)):
+                if P.dtype.kind not in "fiu":
+                    raise TypeError(f"{name} must hold real numbers; got dtype {P.dtype}")
+                if not np.isfinite(P).all():
+                    bad = int(P.size - np.count_nonzero(np.isfinite(P)))
+                    raise ValueError(f"{name} must contain only finite numbers; got {bad} NaN/inf "
+                                     "value(s) (a diverged run? train a fresh network)")
 
     def _check_X(self, X):
         return v.as_matrix(X, "X", cols=self.sizes[0], what=f"(m, n_in) = (m, {self.sizes[0]})")

@@ -14,17 +14,35 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import _validate as v
+
+
+def _lam_m(lam, m):
+    lam = v.real(lam, "lam", low=0.0)
+    m = v.integer(m, "m", low=1)
+    return lam, m
+
 
 def l2_penalty(weights, lam, m):
-    r""":math:`\frac{\lambda}{2m}\sum_l\lVert W^{(l)}\rVert^2` (a float); biases are not passed in."""
-    return lam / (2.0 * m) * float(sum(np.sum(W * W) for W in weights))
+    r""":math:`\frac{\lambda}{2m}\sum_l\lVert W^{(l)}\rVert^2` (a float); biases are not passed in.
+
+    ``m`` is the number of training examples (the course's n)."""
+    lam, m = _lam_m(lam, m)
+    if isinstance(weights, np.ndarray) or not isinstance(weights, (list, tuple)):
+        raise TypeError(f"weights must be a list of weight matrices; got {type(weights).__name__}")
+    arrays = [v.as_float_array(W, f"weights[{l}]", "an array of numbers")
+              for l, W in enumerate(weights)]
+    return lam / (2.0 * m) * float(sum(np.sum(W * W) for W in arrays))
 
 
 def l2_gradient(W, lam, m):
     r""":math:`\partial/\partial W` of the penalty for one layer: :math:`\frac{\lambda}{m}W`, shape of ``W``."""
-    return (lam / m) * W
+    lam, m = _lam_m(lam, m)
+    return (lam / m) * v.as_float_array(W, "W", "an array of numbers")
 
 
 def weight_decay_factor(eta, lam, m):
     r"""The factor :math:`1-\eta\lambda/m` that one gradient step multiplies every weight by."""
+    eta = v.real(eta, "eta", low=0.0, low_inclusive=False)
+    lam, m = _lam_m(lam, m)
     return 1.0 - eta * lam / m

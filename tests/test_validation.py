@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import bp_lib
-from bp_lib import datasets
+from bp_lib import datasets, regularization
 
 NET = dict(sizes=[3, 4, 2], hidden="sigmoid", output="sigmoid", loss="mse")
 X = np.zeros((5, 3))
@@ -101,3 +101,46 @@ def test_valid_pairs_are_accepted():
     for output, loss in [("sigmoid", "mse"), ("softmax", "mse"), ("identity", "mse"),
                          ("sigmoid", "cross_entropy"), ("softmax", "softmax_cross_entropy")]:
         bp_lib.Network([2, 3, 2], output=output, loss=loss)
+
+
+# ---------------------------------------------- issue 16: inputs that used to get through
+def test_complex_input_is_refused_not_silently_made_real():
+    net = bp_lib.Network([2, 3, 1], seed=0)
+    with pytest.raises(TypeError, match=r"X must be .*\(real\); got complex"):
+        net.forward(np.ones((4, 2)) + 1j)
+
+
+def test_a_network_with_nan_weights_is_refused():
+    net = bp_lib.Network([2, 3, 1], seed=0)
+    net.weights[0][0, 0] = np.nan
+    with pytest.raises(ValueError, match=r"net.weights\[0\] must contain only finite numbers; got 1"):
+        net.gradients(np.ones((4, 2)), np.ones((4, 1)))
+    net = bp_lib.Network([2, 3, 1], seed=0)
+    net.biases[1] = net.biases[1].astype(complex)
+    with pytest.raises(TypeError, match=r"net.biases\[1\] must hold real numbers"):
+        net.forward(np.ones((4, 2)))
+
+
+def test_gradient_check_names_a_wrong_network_argument():
+    with pytest.raises(TypeError, match="net must be a bp_lib.Network; got str"):
+        bp_lib.gradient_check("net", np.ones((4, 2)), np.ones((4, 1)))
+    with pytest.raises(ValueError, match="eps"):
+        bp_lib.gradient_check(bp_lib.Network([2, 3, 1]), np.ones((4, 2)), np.ones((4, 1)), eps=0)
+
+
+@pytest.mark.parametrize("call, match", [
+    (lambda: regularization.l2_penalty([np.ones((2, 3))], 0.1, 0), "m must be"),
+    (lambda: regularization.l2_penalty([np.ones((2, 3))], -1.0, 5), "lam must be"),
+    (lambda: regularization.l2_penalty(np.ones((2, 3)), 0.1, 5), "weights must be a list"),
+    (lambda: regularization.l2_gradient("W", 0.1, 5), "W must be"),
+    (lambda: regularization.weight_decay_factor(0.0, 0.1, 5), "eta must be"),
+])
+def test_regularization_refuses_bad_arguments(call, match):
+    with pytest.raises((TypeError, ValueError), match=match):
+        call()
+
+
+def test_regularization_accepts_lists_ints_and_numpy_scalars():
+    got = regularization.l2_penalty([[[1, 2], [3, 4]]], np.float32(0.5), np.int64(5))
+    assert isinstance(got, float) and got == pytest.approx(0.5 / 10 * 30)
+    np.testing.assert_array_equal(regularization.l2_gradient([[1, 2]], 1, 2), [[0.5, 1.0]])
