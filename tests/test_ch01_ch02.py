@@ -12,10 +12,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+import bp_lib  # noqa: E402
 from bp_lib import Network, activations, losses, notation, plots  # noqa: E402
 from bp_lib.exercises import check, get  # noqa: E402
 
-CH12 = ("layer_forward", "forward_pass", "theta_from_wb", "wb_from_theta", "mse_cost",
+CH12 = ("layer_forward", "forward_pass", "collapse_linear", "silu_derivative", "mse_cost",
         "binary_cross_entropy_cost", "softmax_cross_entropy_from_logits")
 
 
@@ -203,6 +204,20 @@ def _forward_pass_untransposed(X, weights, biases, f_hidden, f_output):
     return zs, acts
 
 
+def _collapse_reversed(weights, biases):
+    W, b = weights[0], biases[0]
+    for W_next, b_next in zip(weights[1:], biases[1:]):
+        W, b = W @ W_next, W_next @ b + b_next          # first layer on the left
+    return W, b
+
+
+def _collapse_biases_summed(weights, biases):
+    W, b = weights[0], biases[0]
+    for W_next, b_next in zip(weights[1:], biases[1:]):
+        W, b = W_next @ W, b + b_next                   # the earlier bias skips W_next
+    return W, b
+
+
 def _logits_naive_math(Z, Y):
     # element by element with the math module: exp(1000) raises OverflowError
     total = 0.0
@@ -215,6 +230,8 @@ def _logits_naive_math(Z, Y):
 @pytest.mark.parametrize("exercise_id, fn, mistake", [
     ("layer_forward", _layer_forward_untransposed, "W_not_transposed"),
     ("forward_pass", _forward_pass_untransposed, "W_not_transposed"),
+    ("collapse_linear", _collapse_reversed, "product_order_reversed"),
+    ("collapse_linear", _collapse_biases_summed, "biases_summed"),
     ("softmax_cross_entropy_from_logits", _logits_naive_math, "naive_softmax_overflow"),
 ])
 def test_mistakes_that_raise_are_recognised_by_name(exercise_id, fn, mistake):
@@ -224,6 +241,7 @@ def test_mistakes_that_raise_are_recognised_by_name(exercise_id, fn, mistake):
 
 def test_every_raising_mistake_has_a_test():
     tested = {("layer_forward", "W_not_transposed"), ("forward_pass", "W_not_transposed"),
+              ("collapse_linear", "product_order_reversed"), ("collapse_linear", "biases_summed"),
               ("softmax_cross_entropy_from_logits", "naive_softmax_overflow"),
               ("softmax_cross_entropy_from_logits", "keepdims_missing")}   # tests/test_ch02.py
     raising = {(e, m.name) for e in CH12 for m in get(e).mistakes if m.wrong is None}
@@ -253,11 +271,9 @@ def test_exercise_inputs_are_non_square():
     rng = np.random.default_rng(0)
     A_prev, W, b, _ = get("layer_forward").make_inputs(rng)
     assert len({A_prev.shape[0], W.shape[0], W.shape[1]}) == 3
-    for exercise_id in ("theta_from_wb",):
-        W, b = get(exercise_id).make_inputs(rng)
-        assert W.shape[0] not in (W.shape[1], W.shape[1] + 1)
-    (Theta,) = get("wb_from_theta").make_inputs(rng)
-    assert Theta.shape[0] not in (Theta.shape[1], Theta.shape[1] - 1)
+    for weights, _ in get("collapse_linear").cases(rng):
+        assert all(W.shape[0] != W.shape[1] for W in weights)
+        assert weights[0].shape[1] != weights[-1].shape[0]
     for exercise_id in CH12[4:]:
         A, Y = get(exercise_id).make_inputs(rng)
         assert A.shape == Y.shape and A.shape[0] != A.shape[1] and A.shape[0] >= 4
@@ -266,3 +282,56 @@ def test_exercise_inputs_are_non_square():
 def test_stable_exercise_inputs_reach_the_thousands():
     Z, _ = get("softmax_cross_entropy_from_logits").make_inputs(np.random.default_rng(1))
     assert np.abs(Z).max() > 709                      # e^z overflows past ~709.78
+
+
+# ------------------------------------------------------------ chapter 1's two derivation exercises
+def test_collapse_reference_is_the_network_on_random_inputs_for_every_depth():
+    """The reference (W, b) reproduces a network of identity layers, 1 to 5 layers deep."""
+    rng = np.random.default_rng(11)
+    ref = get("collapse_linear").reference
+    for L in range(1, 6):
+        sizes = [int(s) for s in rng.integers(2, 8, size=L + 1)]
+        net = Network(sizes, hidden="identity", output="identity", seed=L)
+        net.biases = [rng.normal(size=n) for n in sizes[1:]]
+        W, b = ref(net.weights, net.biases)
+        X = rng.normal(size=(9, sizes[0]))
+        assert W.shape == (sizes[-1], sizes[0]) and b.shape == (sizes[-1],)
+        np.testing.assert_allclose(X @ W.T + b, net.forward(X), rtol=1e-12, atol=1e-12)
+
+
+def test_collapse_check_refuses_hard_coded_depth_and_covers_one_to_four_layers():
+    def two_layers(weights, biases):
+        return weights[1] @ weights[0], weights[1] @ biases[0] + biases[1]
+    assert not check("collapse_linear", two_layers)
+    depths = {len(w) for w, _ in get("collapse_linear").cases(np.random.default_rng(0))}
+    assert {2, 3, 4} <= depths
+
+
+def test_silu_reference_matches_finite_differences_and_torch():
+    import torch                    # the test set-up installs it; no skip
+    rng = np.random.default_rng(5)
+    Z = rng.uniform(-6, 6, size=(4, 7))
+    ref = get("silu_derivative").reference(Z)
+    f = lambda: float(np.sum(Z * activations.sigmoid(Z)))          # noqa: E731
+    numeric = bp_lib.numerical_gradient(f, Z)
+    assert bp_lib.array_relative_error(ref, numeric) < 1e-8
+    t = torch.tensor(Z, requires_grad=True)
+    torch.nn.functional.silu(t).sum().backward()
+    np.testing.assert_allclose(ref, t.grad.numpy(), rtol=1e-12, atol=1e-14)
+
+
+def test_chapter1_linear_network_is_affine_and_tanh_is_not():
+    """The claim of chapter 1 section 7, on its own data: identity layers give a plane exactly."""
+    X, Y = bp_lib.datasets.moons(m=200, noise=0.15, seed=1)
+    fits = {}
+    for hidden in ("identity", "tanh"):
+        net = Network([2, 8, 8, 1], hidden=hidden, output="sigmoid", loss="cross_entropy", seed=0)
+        bp_lib.train(net, X, Y, eta=0.5, epochs=2000)
+        g1, g2 = np.meshgrid(np.linspace(-1.5, 2.5, 40), np.linspace(-1.0, 1.5, 30))
+        grid = np.c_[g1.ravel(), g2.ravel()]
+        design = np.c_[np.ones(len(grid)), grid]
+        z = net.forward_trace(grid).zs[-1][:, 0]
+        coef, *_ = np.linalg.lstsq(design, z, rcond=None)
+        fits[hidden] = (np.linalg.norm(design @ coef - z) / np.linalg.norm(z), net.accuracy(X, Y))
+    assert fits["identity"][0] < 1e-12 and fits["tanh"][0] > 0.1
+    assert fits["identity"][1] < 0.95 <= fits["tanh"][1]

@@ -214,12 +214,12 @@ def test_a_number_in_another_dress_is_a_number(wrap):
 
 
 def test_a_namedtuple_and_a_list_subclass_are_a_tuple_and_a_list():
-    reference = get("wb_from_theta").reference          # (W, b), written without the library
-    as_pair = lambda Theta: Pair(*reference(Theta))      # noqa: E731
-    as_mylist = lambda Theta: MyList(reference(Theta))   # noqa: E731
+    reference = get("collapse_linear").reference        # (W, b), written without the library
+    as_pair = lambda weights, biases: Pair(*reference(weights, biases))      # noqa: E731
+    as_mylist = lambda weights, biases: MyList(reference(weights, biases))   # noqa: E731
     for fn in (as_pair, as_mylist):
-        assert check("wb_from_theta", fn), check("wb_from_theta", fn).message
-        assert _harness_verdict("wb_from_theta", fn)
+        assert check("collapse_linear", fn), check("collapse_linear", fn).message
+        assert _harness_verdict("collapse_linear", fn)
 
 
 def test_float32_is_named():

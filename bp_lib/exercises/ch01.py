@@ -1,4 +1,6 @@
-"""Chapter 1 exercises: one layer's forward step, the whole forward pass, and Θ ↔ (W, b).
+"""Chapter 1 exercises: one layer's forward step, the whole forward pass, the one layer a
+network of identity layers collapses to, and the derivative of SiLU (two derivations the
+chapter does not print).
 
 Every case uses non-square shapes (m ≠ s_l ≠ s_{l-1}), so a missing transpose
 raises or gives a wrong shape instead of passing by luck.
@@ -129,59 +131,96 @@ register(Exercise(
 ))
 
 
-# ------------------------------------------------------------ Θ ↔ (W, b)
-def _wb_shapes(rng, trial=0):
-    # (s_l, s_{l-1}) with s_l ∉ {s_{l-1}, 1 + s_{l-1}}: neither W nor Θ is square; another each trial.
-    s, s_prev = ((3, 4), (5, 2), (2, 4))[trial % 3]
-    return s, s_prev
+# ------------------------------------------------------------ collapse_linear
+def _collapse_inputs(rng, trial=0):
+    # 1, 2, 3 or 4 layers (one per trial, then random), widths 2..7 with no square W and s_0 ≠ s_L.
+    n_layers = (2, 3, 4)[trial] if trial < 3 else int(rng.integers(1, 5))
+    while True:
+        sizes = [int(s) for s in rng.integers(2, 8, size=n_layers + 1)]
+        if all(a != b for a, b in zip(sizes[:-1], sizes[1:])) and sizes[0] != sizes[-1]:
+            break
+    weights = [rng.normal(size=(n, n_prev)) for n_prev, n in zip(sizes[:-1], sizes[1:])]
+    biases = [rng.normal(size=n) for n in sizes[1:]]
+    return weights, biases
 
 
-def _theta_inputs(rng, trial=0):
-    s, s_prev = _wb_shapes(rng, trial)
-    return rng.normal(size=(s, s_prev)), rng.normal(size=s)
+def _collapse_linear(weights, biases):
+    W, b = weights[0], biases[0]
+    for W_next, b_next in zip(weights[1:], biases[1:]):
+        W, b = W_next @ W, W_next @ b + b_next
+    return W, b
 
 
-def _theta_from_wb(W, b):
-    return np.column_stack([b, W])
+def _collapse_last_bias(weights, biases):
+    W, _ = _collapse_linear(weights, biases)
+    return W, biases[-1]
+
+
+def _collapse_row_form(weights, biases):
+    W, b = _collapse_linear(weights, biases)
+    return W.T, b
 
 
 register(Exercise(
-    id="theta_from_wb", chapter=1, points=1,
-    signature="theta_from_wb(W, b)",
-    summary="document 003's Θ = [b | W], shape (s_l, 1 + s_(l-1)): the bias in column 0",
-    make_inputs=_theta_inputs, reference=_theta_from_wb,
+    id="collapse_linear", chapter=1, points=3,
+    signature="collapse_linear(weights, biases)",
+    summary="the one layer (W, b), W (s_L, s_0), that computes the same function as a network "
+            "of identity layers: W x + b = a⁽ᴸ⁾ for every x",
+    make_inputs=_collapse_inputs, reference=_collapse_linear,
+    trials=4,
     mistakes=(
-        Mistake("bias_as_last_column", "the bias unit a₀ = 1 comes first, so the bias is "
-                                       "column 0 of Θ, not the last column.",
-                lambda W, b: np.column_stack([W, b])),
-        Mistake("W_transposed_in_theta", "Θ keeps W's orientation: one row per unit of "
-                                         "layer l, Θ = [b | W] with shape (s_l, 1 + s_(l-1)).",
-                lambda W, b: np.vstack([b, W.T])),
+        Mistake("product_order_reversed",
+                "the matrices multiply in the order the layers apply them, right to left: the "
+                "first layer's W⁽¹⁾ acts on x first, so it stands on the right, "
+                "W = W⁽ᴸ⁾ ⋯ W⁽²⁾ W⁽¹⁾.", raises=r"matmul|not aligned"),
+        Mistake("biases_summed",
+                "the biases were added up, but an earlier bias passes through every later "
+                "layer's weights: two layers give W⁽²⁾ b⁽¹⁾ + b⁽²⁾, not b⁽¹⁾ + b⁽²⁾ (the "
+                "biases have different lengths, so adding them raises).",
+                raises=r"could not be broadcast"),
+        Mistake("last_bias_only",
+                "only the last layer's bias was kept; every earlier bias reaches the output too, "
+                "multiplied by the weights after it (two layers: W⁽²⁾ b⁽¹⁾ + b⁽²⁾).",
+                _collapse_last_bias),
+        Mistake("row_form_returned",
+                "W came back transposed, (s_0, s_L): return the course's shape (s_L, s_0), so "
+                "that W @ x + b is the output for a column x.", _collapse_row_form),
     ),
 ))
 
 
-def _split_inputs(rng, trial=0):
-    s, s_prev = _wb_shapes(rng, trial)
-    return (rng.normal(size=(s, 1 + s_prev)),)
+# ------------------------------------------------------------ silu_derivative
+def _silu_inputs(rng, trial=0):
+    m, s = ((5, 3), (4, 6), (7, 2))[trial % 3]
+    return (rng.uniform(-6.0, 6.0, size=(m, s)),)
 
 
-def _wb_from_theta(Theta):
-    return Theta[:, 1:], Theta[:, 0]
+def _sig(Z):
+    return activations.sigmoid(Z)
+
+
+def _silu_derivative(Z):
+    s = _sig(Z)
+    return s * (1 + Z * (1 - s))
 
 
 register(Exercise(
-    id="wb_from_theta", chapter=1, points=1,
-    signature="wb_from_theta(Theta)",
-    summary="split Θ (bias in column 0) into (W, b) with W (s_l, s_(l-1)) and b (s_l,)",
-    make_inputs=_split_inputs, reference=_wb_from_theta,
+    id="silu_derivative", chapter=1, points=2,
+    signature="silu_derivative(Z)",
+    summary="f′(z) element-wise for SiLU f(z) = z σ(z), same shape as Z",
+    make_inputs=_silu_inputs, reference=_silu_derivative,
     mistakes=(
-        Mistake("bias_as_last_column", "the bias is column 0 of Θ (the weight on a₀ = 1), "
-                                       "not the last column: b = Theta[:, 0], W = Theta[:, 1:].",
-                lambda T: (T[:, :-1], T[:, -1])),
-        Mistake("b_kept_2d", "b should be 1-D, shape (s_l,): Theta[:, 0], not Theta[:, :1].",
-                lambda T: (T[:, 1:], T[:, :1])),
-        Mistake("bias_left_in_W", "W should not contain the bias column: W = Theta[:, 1:].",
-                lambda T: (T, T[:, 0])),
+        Mistake("sigmoid_only",
+                "that is σ(z), the first half of the product rule: f = z·σ(z) is a product, so "
+                "f′ = (z)′ σ(z) + z σ′(z).", _sig),
+        Mistake("product_rule_half",
+                "that is z σ′(z), one half of the product rule: add the other, (z)′ σ(z) = σ(z).",
+                lambda Z: Z * _sig(Z) * (1 - _sig(Z))),
+        Mistake("sigmoid_derivative",
+                "that is σ′(z) = σ(z)(1 − σ(z)), the sigmoid's derivative; SiLU multiplies σ by z, "
+                "so the product rule adds a term.", lambda Z: _sig(Z) * (1 - _sig(Z))),
+        Mistake("sigma_prime_as_sigma",
+                "z σ(z) was used where z σ′(z) belongs: σ′(z) = σ(z)(1 − σ(z)), so "
+                "f′ = σ + z σ (1 − σ).", lambda Z: _sig(Z) * (1 + Z)),
     ),
 ))
