@@ -110,6 +110,21 @@ def test_plot_activation_draws_f_and_derivative():
     d_line = lines[labels.index("$f'(z)$")]
     np.testing.assert_allclose(f_line.get_ydata(), activations.sigmoid(z))
     np.testing.assert_allclose(d_line.get_ydata(), activations.sigmoid_derivative(z))
+    peak = [ln for ln in lines if ln.get_label().startswith("max")]
+    assert len(peak) == 1 and np.allclose(peak[0].get_ydata(), 0.25), "σ′'s peak ¼ is marked"
+    assert "max $f'$ = 1" in [ln.get_label() for ln in plots.plot_activation("tanh").get_lines()]
+
+
+def test_chapter1_centred_differences_beat_one_sided_as_the_chapter_says():
+    """Chapter 1's ε table: centred best near ε = 1e-5 (≈ 1e-12), one-sided never below 1e-9."""
+    z0 = 0.7
+    s = activations.sigmoid
+    exact = s(z0) * (1 - s(z0))
+    eps = np.array([1e-1, 1e-3, 1e-5, 1e-7, 1e-9, 1e-11])
+    centred = np.abs((s(z0 + eps) - s(z0 - eps)) / (2 * eps) - exact)
+    one_sided = np.abs((s(z0 + eps) - s(z0)) / eps - exact)
+    assert eps[np.argmin(centred)] == 1e-5 and centred.min() < 1e-11
+    assert 1e-10 < one_sided.min() and centred[2] * 100 < one_sided[2]
 
 
 def test_plot_activations_one_axes_per_name_and_softmax_refused():

@@ -60,13 +60,16 @@ def plot_activation(name, ax=None, *, z=None):
     z = _grid_1d(z, "z", np.linspace(-6.0, 6.0, 401))
     act = _act.ACTIVATIONS[name]
     ax = _axes(ax, (3.4, 2.8))
-    ax.plot(z, act.f(z), color=_F_COLOUR, lw=2, label="$f(z)$")
+    ax.plot(z, act.f(z), color=_F_COLOUR, lw=2, label="$f(z)$", zorder=3)    # on top where f' = f
     if name == "relu":          # draw the jump of f' as a jump, not a steep line
         neg, pos = z[z < 0], z[z > 0]
         ax.plot(neg, act.derivative(neg), color=_D_COLOUR, lw=2, ls="--", label="$f'(z)$")
         ax.plot(pos, act.derivative(pos), color=_D_COLOUR, lw=2, ls="--")
     else:
         ax.plot(z, act.derivative(z), color=_D_COLOUR, lw=2, ls="--", label="$f'(z)$")
+    if name in ("sigmoid", "tanh"):      # the peak slope, the number chapters 2 and 4 lean on
+        peak = float(act.derivative(np.zeros(1))[0])
+        ax.axhline(peak, color=_D_COLOUR, lw=0.8, ls=":", label=f"max $f'$ = {peak:g}")
     _style(ax, "$z$")
     if name in ("sigmoid", "tanh"):
         ax.set_ylim(-1.15 if name == "tanh" else -0.1, 1.15)
