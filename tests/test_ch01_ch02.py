@@ -219,6 +219,32 @@ def _forward_pass_untransposed(X, weights, biases, f_hidden, f_output):
     return zs, acts
 
 
+def _layer_forward_column_form(A_prev, W, b, f):
+    Z = W @ A_prev.T + b                                # z = W a, with the batch as columns
+    return Z, f(Z)
+
+
+def _layer_forward_bias_column(A_prev, W, b, f):
+    Z = A_prev @ W.T + b[:, None]
+    return Z, f(Z)
+
+
+def _forward_pass_column_form(X, weights, biases, f_hidden, f_output):
+    zs, acts = [], [X]
+    for W, b in zip(weights, biases):
+        zs.append(W @ acts[-1].T + b)
+        acts.append(f_hidden(zs[-1]))
+    return zs, acts
+
+
+def _forward_pass_bias_column(X, weights, biases, f_hidden, f_output):
+    zs, acts = [], [X]
+    for W, b in zip(weights, biases):
+        zs.append(acts[-1] @ W.T + b.reshape(-1, 1))
+        acts.append(f_hidden(zs[-1]))
+    return zs, acts
+
+
 def _collapse_reversed(weights, biases):
     W, b = weights[0], biases[0]
     for W_next, b_next in zip(weights[1:], biases[1:]):
@@ -245,6 +271,10 @@ def _logits_naive_math(Z, Y):
 @pytest.mark.parametrize("exercise_id, fn, mistake", [
     ("layer_forward", _layer_forward_untransposed, "W_not_transposed"),
     ("forward_pass", _forward_pass_untransposed, "W_not_transposed"),
+    ("layer_forward", _layer_forward_column_form, "column_form"),
+    ("layer_forward", _layer_forward_bias_column, "bias_as_column"),
+    ("forward_pass", _forward_pass_column_form, "column_form"),
+    ("forward_pass", _forward_pass_bias_column, "bias_as_column"),
     ("collapse_linear", _collapse_reversed, "product_order_reversed"),
     ("collapse_linear", _collapse_biases_summed, "biases_summed"),
     ("softmax_cross_entropy_from_logits", _logits_naive_math, "naive_softmax_overflow"),
@@ -257,6 +287,8 @@ def test_mistakes_that_raise_are_recognised_by_name(exercise_id, fn, mistake):
 def test_every_raising_mistake_has_a_test():
     tested = {("layer_forward", "W_not_transposed"), ("forward_pass", "W_not_transposed"),
               ("collapse_linear", "product_order_reversed"), ("collapse_linear", "biases_summed"),
+              ("layer_forward", "column_form"), ("layer_forward", "bias_as_column"),
+              ("forward_pass", "column_form"), ("forward_pass", "bias_as_column"),
               ("softmax_cross_entropy_from_logits", "naive_softmax_overflow"),
               ("softmax_cross_entropy_from_logits", "keepdims_missing")}   # tests/test_ch02.py
     raising = {(e, m.name) for e in CH12 for m in get(e).mistakes if m.wrong is None}
@@ -350,3 +382,12 @@ def test_chapter1_linear_network_is_affine_and_tanh_is_not():
         fits[hidden] = (np.linalg.norm(design @ coef - z) / np.linalg.norm(z), net.accuracy(X, Y))
     assert fits["identity"][0] < 1e-12 and fits["tanh"][0] > 0.1
     assert fits["identity"][1] < 0.95 <= fits["tanh"][1]
+
+
+def test_chapter_1_and_2_shape_hints_speak_of_the_forward_pass_not_of_delta():
+    def sliced_bias(A_prev, W, b, f):
+        Z = A_prev @ W.T + b[:2]
+        return Z, f(Z)
+    result = check("layer_forward", sliced_bias)
+    assert result.mistake == "shape_mismatch_forward" and "δ" not in result.message
+    assert "(m, s_l)" in result.message and "array (" in result.message   # the inputs' shapes

@@ -117,7 +117,8 @@ def _real_errors():
                   lambda: _raise_fp(),
                   lambda: 1 / 0,
                   lambda: np.ones((5, 3)) + np.ones((4, 3)),
-                  lambda: np.ones((4, 3)) - np.ones(4)):     # (m, K) minus m row sums
+                  lambda: np.ones((4, 3)) - np.ones(4),      # (m, K) minus m row sums
+                  lambda: np.ones((5, 3)) + np.ones((3, 1))):  # a bias made a column
         try:
             thunk()
         except Exception as exc:  # noqa: BLE001

@@ -20,6 +20,13 @@ _W_NOT_TRANSPOSED = (
     "a batch holds examples as rows, so z = W a + b becomes Z = A_prev @ W.T + b: "
     "W is (s_l, s_(l-1)) and A_prev is (m, s_(l-1)), so A_prev @ W cannot be formed.")
 
+_COLUMN_FORM = (
+    "W @ A_prev.T is the column form z = W a, one column per example: it gives Z transposed, "
+    "(s_l, m), to which b (s_l,) cannot be added. With examples as rows, Z = A_prev @ W.T + b "
+    "is (m, s_l).")
+_BIAS_AS_COLUMN = (
+    "b was turned into a column (s_l, 1); with examples as rows Z is (m, s_l), and b as it is, "
+    "(s_l,), is added to every row: Z = A_prev @ W.T + b.")
 
 # ------------------------------------------------------------ layer_forward
 #: (m, s_(l-1), s_l) of each trial: every size differs from the others, and from trial to trial.
@@ -47,6 +54,8 @@ register(Exercise(
     make_inputs=_layer_inputs, reference=_layer_forward,
     mistakes=(
         Mistake("W_not_transposed", _W_NOT_TRANSPOSED, raises=r"matmul|not aligned"),
+        Mistake("column_form", _COLUMN_FORM, raises=r"broadcast.*shapes \((\d+),\s*\d+\) \(\1,\)"),
+        Mistake("bias_as_column", _BIAS_AS_COLUMN, raises=r"broadcast.*shapes \(\d+,\s*(\d+)\) \(\1,\s*1\)"),
         Mistake("bias_missing", "b is not added: Z = A_prev @ W.T + b (b broadcasts over the rows).",
                 lambda A_prev, W, b, f: (A_prev @ W.T, f(A_prev @ W.T))),
         Mistake("f_not_applied", "the second item should be A = f(Z), the activation applied "
@@ -118,6 +127,8 @@ register(Exercise(
     make_inputs=_forward_inputs, reference=_forward_pass,
     mistakes=(
         Mistake("W_not_transposed", _W_NOT_TRANSPOSED, raises=r"matmul|not aligned"),
+        Mistake("column_form", _COLUMN_FORM, raises=r"broadcast.*shapes \((\d+),\s*\d+\) \(\1,\)"),
+        Mistake("bias_as_column", _BIAS_AS_COLUMN, raises=r"broadcast.*shapes \(\d+,\s*(\d+)\) \(\1,\s*1\)"),
         Mistake("activations_missing_X", "activations[0] should be the input X itself "
                                          "(the math's a⁽⁰⁾), so activations has one item "
                                          "more than zs.", _forward_without_X),

@@ -327,9 +327,16 @@ def _takes_weights(exercise):
 
 def _generic_error_mistakes(exercise, args):
     """The transpose hint where there are weights; elsewhere, the shapes actually involved."""
-    if _takes_weights(exercise):
-        return GENERIC_ERROR_MISTAKES
     shapes = ", ".join(_shape_text(a) for a in args)
+    if _takes_weights(exercise) and exercise.chapter >= 3:
+        return GENERIC_ERROR_MISTAKES
+    if _takes_weights(exercise):        # chapters 1-2: no δ yet, so the hint speaks of the forward pass
+        return (Mistake("shape_mismatch_forward",
+                        "two arrays whose shapes do not fit were combined (a matrix product, or a "
+                        "sum that broadcasts). Examples are rows: A_prev is (m, s_(l-1)) and W⁽ˡ⁾ "
+                        "is (s_l, s_(l-1)), so Z = A_prev @ W.T + b is (m, s_l), and b, shape "
+                        f"(s_l,), is added to every row. The inputs were: {shapes}.",
+                        raises=_SHAPE_ERROR),)
     return (Mistake("shape_mismatch",
                     "two arrays whose shapes do not fit were combined (a product, or an "
                     f"element-wise operation that broadcasts). The inputs were: {shapes}; print "
