@@ -391,3 +391,18 @@ def test_chapter_1_and_2_shape_hints_speak_of_the_forward_pass_not_of_delta():
     result = check("layer_forward", sliced_bias)
     assert result.mistake == "shape_mismatch_forward" and "δ" not in result.message
     assert "(m, s_l)" in result.message and "array (" in result.message   # the inputs' shapes
+
+
+def test_draw_network_labels_the_edge_to_j_from_k():
+    ax = plots.draw_network([3, 5, 4, 2], edge=(2, 3, 1))
+    thick = [ln for ln in ax.get_lines() if ln.get_linewidth() > 2]
+    assert len(thick) == 1
+    (x0, x1), (y0, y1) = thick[0].get_xdata(), thick[0].get_ydata()
+    assert (x0, x1) == (2.0, 4.0)                    # from layer 1 to layer 2
+    circles = [(c.center[0], c.center[1]) for c in ax.patches]
+    layer1 = sorted((y for x, y in circles if x == 2.0), reverse=True)
+    layer2 = sorted((y for x, y in circles if x == 4.0), reverse=True)
+    assert y0 == layer1[0] and y1 == layer2[2]       # unit 1 (top) to unit 3
+    assert any("W^{(2)}_{31}" in t.get_text() for t in ax.texts)
+    with pytest.raises(ValueError, match="edge"):
+        plots.draw_network([3, 5, 4, 2], edge=(2, 5, 1))      # layer 2 has 4 units

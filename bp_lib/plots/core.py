@@ -20,7 +20,7 @@ def _axes(ax, figsize):
 
 
 def draw_network(sizes, ax=None, *, labels=True, shapes=True, max_units=8,
-                 highlight=None, layer_names=None, title=None):
+                 highlight=None, layer_names=None, title=None, edge=None):
     """Draw a fully connected network: units as circles, weights as lines.
 
     sizes : widths ``[n_in, s_1, ..., s_L]``.
@@ -28,6 +28,8 @@ def draw_network(sizes, ax=None, *, labels=True, shapes=True, max_units=8,
     shapes : write the shapes of ``W⁽ˡ⁾`` ``(s_l, s_{l-1})`` and ``b⁽ˡ⁾`` between layers.
     max_units : a wider layer is drawn with its first and last units and "⋮" between.
     highlight : optional layer index (0 = input) drawn in a stronger colour.
+    edge : optional ``(l, j, k)``: the weight :math:`W^{(l)}_{jk}` from unit k of layer l-1 to
+        unit j of layer l (units counted from 1, as in the math), drawn thick and labelled.
     Returns the ``Axes``.
     """
     if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__") or len(sizes) < 2:
@@ -45,6 +47,19 @@ def draw_network(sizes, ax=None, *, labels=True, shapes=True, max_units=8,
         for y0 in positions[l]:
             for y1 in positions[l + 1]:
                 ax.plot([xs[l], xs[l + 1]], [y0, y1], color="0.75", lw=0.6, zorder=1)
+    if edge is not None:
+        if not isinstance(edge, (tuple, list)) or len(edge) != 3:
+            raise ValueError(f"edge must be a triple (l, j, k); got {edge!r}")
+        l, j, k = (v.integer(x, f"edge[{i}]", low=1) for i, x in enumerate(edge))
+        if l > L or j > sizes[l] or k > sizes[l - 1] or max(sizes[l], sizes[l - 1]) > max_units:
+            raise ValueError(f"edge (l, j, k) = {edge!r} must name a drawn weight: l in 1..{L}, "
+                             f"j in 1..s_l, k in 1..s_(l-1), in layers of at most {max_units} units")
+        (x0, y0), (x1, y1) = (xs[l - 1], positions[l - 1][k - 1]), (xs[l], positions[l][j - 1])
+        ax.plot([x0, x1], [y0, y1], color="#dd8452", lw=2.5, zorder=1.5)
+        ax.annotate(f"$W^{{({l})}}_{{{j}{k}}}$: to unit {j} of layer {l},\nfrom unit {k} of layer {l - 1}",
+                    xy=((x0 + x1) / 2, (y0 + y1) / 2), xytext=((x0 + x1) / 2, -1.75),
+                    ha="center", va="top", fontsize=9, color="#a0522d",
+                    arrowprops=dict(arrowstyle="->", color="#a0522d", lw=0.8))
     for l, n in enumerate(sizes):
         colour = "#4c72b0" if l == 0 else ("#c44e52" if l == L else "#55a868")
         if highlight is not None and l == highlight:
@@ -67,7 +82,7 @@ def draw_network(sizes, ax=None, *, labels=True, shapes=True, max_units=8,
                     f"$W^{{({l})}}$: {sizes[l]}×{sizes[l - 1]}\n$b^{{({l})}}$: {sizes[l]}",
                     ha="center", va="bottom", fontsize=9)
     ax.set_xlim(xs[0] - 0.7, xs[-1] + 0.7)
-    ax.set_ylim(-1.95, 1.75)
+    ax.set_ylim(-2.35 if edge is not None else -1.95, 1.75)
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
