@@ -73,3 +73,40 @@ def test_sanitizer_hides_machine_dependent_digits(text, expected):
 ])
 def test_sanitizer_keeps_what_a_change_in_the_library_would_change(text):
     assert _sanitize(text) == text
+
+
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _glossary_rows(nb):
+    """The header and rows of the first table after a notebook's "Glossary" heading."""
+    for cell in nb.cells:
+        if cell.cell_type != "markdown":
+            continue
+        lines = cell.source.split("\n")
+        heads = [i for i, line in enumerate(lines) if re.match(r"#+ .*Glossary", line)]
+        if not heads:
+            continue
+        table = []
+        for line in lines[heads[0]:]:
+            if line.startswith("|"):
+                table.append([c.strip() for c in line.strip().strip("|").split("|")])
+            elif table:
+                break
+        return table[0], [row for row in table[2:]]
+    return None, []
+
+
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")), ids=lambda p: p.name)
+def test_every_glossary_gives_the_chinese_with_its_pinyin(path):
+    header, rows = _glossary_rows(nbformat.read(path, as_version=4))
+    assert header, "no table under a 'Glossary' heading"
+    zh = next(i for i, h in enumerate(header) if "中文" in h)
+    assert "pinyin" in header, f"glossary columns {header}: no pinyin"
+    py = header.index("pinyin")
+    assert len(rows) >= 5
+    for row in rows:
+        assert len(row) == len(header), f"row {row} has {len(row)} cells, header {len(header)}"
+        assert _HAN.search(row[zh]), f"row {row}: no Chinese term"
+        assert row[py] and not _HAN.search(row[py]), f"row {row}: pinyin {row[py]!r}"
+        assert re.search(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]", row[py]), f"row {row}: pinyin without tones"
