@@ -136,7 +136,10 @@ class Network:
         return self._forward(self._check_X(X))
 
     def cost(self, X, Y, lam=0.0):
-        r"""The cost :math:`J` of the batch (mean loss plus :math:`\frac{\lambda}{2m}\sum\lVert W\rVert^2`), a float."""
+        r"""The cost :math:`J` (mean loss plus :math:`\frac{\lambda}{2n}\sum\lVert W\rVert^2`), a float.
+
+        ``X`` is taken as the whole training set: :math:`n` is its number of rows.  (``train``
+        keeps the training-set size in the penalty when it steps on smaller batches.)"""
         X, Y, lam = self._check_XY(X, Y, lam)
         return self._cost(self._forward(X), Y, lam)
 
