@@ -406,3 +406,36 @@ def test_draw_network_labels_the_edge_to_j_from_k():
     assert any("W^{(2)}_{31}" in t.get_text() for t in ax.texts)
     with pytest.raises(ValueError, match="edge"):
         plots.draw_network([3, 5, 4, 2], edge=(2, 5, 1))      # layer 2 has 4 units
+
+
+def test_draw_unit_writes_the_sum_and_the_output_it_computes():
+    a, w, b = np.array([0.5, -1.0, 2.0]), np.array([0.2, 0.4, -0.1]), 0.3
+    texts = [t.get_text() for t in plots.draw_unit(a, w, b, "tanh").texts]
+    z = 0.1 - 0.4 - 0.2 + 0.3                                 # by hand, not w @ a + b
+    assert any(t == f"z = {z:.4g}" for t in texts), texts
+    assert any(f"= {math.tanh(z):.4g}" in t for t in texts)
+    assert any("$w_3$ = -0.1" in t for t in texts) and any("$a_2$ = -1" in t for t in texts)
+    with pytest.raises(ValueError, match="w must have 3 entries"):
+        plots.draw_unit(a, w[:2], b)
+    with pytest.raises(TypeError, match="b must be a real number"):
+        plots.draw_unit(a, w, np.array([0.3]))
+
+
+def test_batch_product_frames_row_i_column_j_and_their_entry(rng):
+    A, W, b = rng.normal(size=(6, 3)), rng.normal(size=(5, 3)), rng.normal(size=5)
+    fig = plots.plot_batch_product(A, W, b, example=2, unit=4)
+    ax = fig.axes[0]
+    cells = [p for p in ax.patches if p.get_fill()]
+    assert len(cells) == 6 * 3 + 3 * 5 + 5 + 6 * 5            # one square per entry of each block
+    frames = [p for p in ax.patches if not p.get_fill()]
+    w_h = sorted((round(p.get_width() / 0.62), round(p.get_height() / 0.62)) for p in frames)
+    assert w_h == sorted([(3, 1), (1, 3), (1, 1), (1, 1)])   # a row of A, a column of Wᵀ, b_j, Z_ij
+    z = sum(A[2, k] * W[4, k] for k in range(3)) + b[4]
+    assert any(t.get_text().startswith("$Z_{24}$") and t.get_text().split("=")[-1].strip().startswith(f"{z:.2f}")
+               for t in ax.texts), [t.get_text() for t in ax.texts][-1]
+    numbers = {t.get_text() for t in ax.texts}
+    assert f"{z:.2f}" in numbers                              # drawn in Z's block too
+    with pytest.raises(ValueError, match="W must have 3 columns"):
+        plots.plot_batch_product(A, W.T, b)
+    with pytest.raises(ValueError, match="unit must be <= 4"):
+        plots.plot_batch_product(A, W, b, unit=5)

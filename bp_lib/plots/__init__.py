@@ -1,6 +1,7 @@
 """Plotting helpers, one module per group of chapters; everything is re-exported here."""
 
-from .core import draw_network, plot_decision_boundary, plot_history  # noqa: F401
+from .core import (draw_network, draw_unit, plot_batch_product, plot_decision_boundary,  # noqa: F401
+                   plot_history)
 from .deltas import (count_work_backward, count_work_path_by_path, delta_sizes,  # noqa: F401
                      gradient_cost, plot_backward_steps, plot_delta_flow, plot_delta_recursion,
                      plot_delta_sizes, plot_gradient_costs, plot_trace_heatmaps, plot_work_counts)

@@ -145,3 +145,135 @@ def plot_history(history, ax=None, *, label=None, x="epoch", log=True, **style):
     if log and np.all(cost[finite] > 0):
         ax.set_yscale("log")
     return ax
+
+
+def _finite_vector(value, name, size=None):
+    arr = v.as_float_array(value, name, "a 1-D array of numbers")
+    if arr.ndim != 1 or arr.size == 0:
+        raise ValueError(f"{name} must be a non-empty 1-D array; got shape {arr.shape}")
+    if size is not None and arr.size != size:
+        raise ValueError(f"{name} must have {size} entries (one per input); got {arr.size}")
+    if not np.all(np.isfinite(arr)):
+        raise ValueError(f"{name} must contain only finite numbers; got {arr}")
+    return arr
+
+
+def draw_unit(a, w, b, f="sigmoid", ax=None):
+    r"""Draw one unit with its numbers: inputs :math:`a_k`, weights :math:`w_k` on the edges,
+    the sum :math:`z = w\cdot a + b` and the output :math:`f(z)`.
+
+    a, w : 1-D arrays of the same length (at most 6); b : a number; f : an activation name.
+    Every number drawn is computed here from the arguments.  Returns the ``Axes``.
+    """
+    from .. import activations
+    a = _finite_vector(a, "a")
+    if a.size > 6:
+        raise ValueError(f"a has {a.size} inputs; draw_unit draws at most 6")
+    w = _finite_vector(w, "w", a.size)
+    b = v.real(b, "b")
+    act = activations.get(f)
+    z = float(w @ a + b)
+    out = float(act.f(np.array([z]))[0])
+    ax = _axes(ax, (8.6, 3.3))
+    n = a.size
+    ys = np.linspace(1, -1, n) * min(1.0, 0.35 * (n - 1)) if n > 1 else np.zeros(1)
+    sx, fx, ox = 3.2, 5.0, 6.6
+    for k, (ak, wk, y) in enumerate(zip(a, w, ys), start=1):
+        ax.plot([0.25, sx - 0.42], [y, 0.0], color="#4c72b0", lw=0.8 + 2.2 * min(abs(wk), 1.0),
+                zorder=1)
+        ax.add_patch(plt.Circle((0, y), 0.22, color="#4c72b0", zorder=2))
+        ax.text(-0.34, y, f"$a_{k}$ = {ak:g}", ha="right", va="center", fontsize=10)
+        t = 0.42                                   # label the edge near its input end
+        ax.text(0.25 + t * (sx - 0.67), y + t * (0.0 - y) + 0.09, f"$w_{k}$ = {wk:g}",
+                ha="center", va="bottom", fontsize=9.5, color="#2f4b7c")
+    ax.add_patch(plt.Circle((sx, 0), 0.42, facecolor="#f3f3f3", edgecolor="0.3", zorder=2))
+    ax.text(sx, 0, r"$\Sigma$" + "\n" + r"$+\,b$", ha="center", va="center", fontsize=11, zorder=3)
+    ax.text(sx, -0.55, f"b = {b:g}", ha="center", va="top", fontsize=9.5)
+    ax.annotate("", xy=(fx - 0.42, 0), xytext=(sx + 0.42, 0),
+                arrowprops=dict(arrowstyle="->", color="0.3", lw=1.2))
+    ax.text((sx + fx) / 2, 0.1, f"z = {z:.4g}", ha="center", va="bottom", fontsize=10)
+    ax.add_patch(plt.Rectangle((fx - 0.42, -0.32), 0.84, 0.64, facecolor="#55a868", alpha=0.35,
+                               edgecolor="0.3", zorder=2))
+    ax.text(fx, 0, f"f = {act.name}" if len(act.name) <= 4 else f"f:\n{act.name}",
+            ha="center", va="center", fontsize=9.5, zorder=3)
+    ax.annotate("", xy=(ox - 0.1, 0), xytext=(fx + 0.42, 0),
+                arrowprops=dict(arrowstyle="->", color="0.3", lw=1.2))
+    ax.text(ox, 0, f"$a_{{out}}$ = f(z)\n= {out:.4g}", ha="left", va="center", fontsize=10)
+    terms = " + ".join(f"({wk:g})({ak:g})" for ak, wk in zip(a, w))
+    ax.text(3.6, -1.45, f"z = w·a + b = {terms} + ({b:g}) = {z:.4g}", ha="center", va="top",
+            fontsize=9.5)
+    ax.set_xlim(-2.0, 8.4)
+    ax.set_ylim(-1.85, 1.4)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return ax
+
+
+def plot_batch_product(A_prev, W, b, *, example=0, unit=0, title=None):
+    r"""The batch form of one layer as blocks: :math:`A^{(l-1)}\,W^{\mathsf T} + b = Z`.
+
+    A_prev : ``(m, s_{l-1})``, one example per row; W : ``(s_l, s_{l-1})``; b : ``(s_l,)``.
+    Every block is drawn with one cell per entry (so the shapes can be seen) and its numbers;
+    row ``example`` of ``A_prev``, column ``unit`` of :math:`W^{\mathsf T}` (row ``unit`` of W)
+    and the entry of Z they make are framed, and the sum for that entry is written out.
+    Returns the ``Figure``.
+    """
+    A = v.as_matrix(A_prev, "A_prev", what="(m, s_(l-1))")
+    W = v.as_matrix(W, "W", cols=A.shape[1], what=f"(s_l, s_(l-1)) = (s_l, {A.shape[1]})")
+    b = _finite_vector(b, "b", None)
+    if b.size != W.shape[0]:
+        raise ValueError(f"b must have s_l = {W.shape[0]} entries (one per row of W); got {b.size}")
+    m, s_prev = A.shape
+    s = W.shape[0]
+    if max(m, s_prev, s) > 10:
+        raise ValueError(f"plot_batch_product draws at most 10 rows or columns per block; "
+                         f"got A_prev {A.shape}, W {W.shape}")
+    i = v.integer(example, "example", low=0, high=m - 1)
+    j = v.integer(unit, "unit", low=0, high=s - 1)
+    Z = A @ W.T + b
+    blocks = [("$A^{(l-1)}$", A, f"({m} × {s_prev})", "#dce6f2"),
+              ("$W^{(l)\\mathsf{T}}$", W.T, f"({s_prev} × {s})", "#f6e3d4"),
+              ("$b^{(l)\\mathsf{T}}$", b[None, :], f"(1 × {s}), added to every row", "#e4efe0"),
+              ("$Z^{(l)}$", Z, f"({m} × {s})", "#eeeeee")]
+    cell, gap = 0.62, 1.15
+    widths = [blk[1].shape[1] * cell for blk in blocks]
+    height = max(m, s_prev) * cell
+    fig, ax = plt.subplots(figsize=(0.62 * (sum(widths) + 3 * gap + 0.6) + 0.6, 0.62 * height + 2.6))
+    x = 0.0
+    frames = {0: ("row", i), 1: ("col", j), 2: ("col", j), 3: ("cell", (i, j))}
+    ops = ["@", "+", "="]
+    for n, (name, M, shape, colour) in enumerate(blocks):
+        rows, cols = M.shape
+        top = height / 2 + rows * cell / 2
+        for (r, c), value in np.ndenumerate(M):
+            ax.add_patch(plt.Rectangle((x + c * cell, top - (r + 1) * cell), cell, cell,
+                                       facecolor=colour, edgecolor="white", lw=1.0))
+            ax.text(x + (c + 0.5) * cell, top - (r + 0.5) * cell, f"{value:.2f}",
+                    ha="center", va="center", fontsize=7.5)
+        kind, where = frames[n]
+        if kind == "row":
+            rect = (x, top - (where + 1) * cell, cols * cell, cell)
+        elif kind == "col":
+            rect = (x + where * cell, top - rows * cell, cell, rows * cell)
+        else:
+            rect = (x + where[1] * cell, top - (where[0] + 1) * cell, cell, cell)
+        ax.add_patch(plt.Rectangle(rect[:2], rect[2], rect[3], fill=False, edgecolor="#dd8452",
+                                   lw=2.2, zorder=3))
+        ax.text(x + cols * cell / 2, height + 0.35, name, ha="center", va="bottom", fontsize=11)
+        ax.text(x + cols * cell / 2, -0.2, shape, ha="center", va="top", fontsize=8.5)
+        x += cols * cell
+        if n < 3:
+            ax.text(x + gap / 2, height / 2, ops[n], ha="center", va="center", fontsize=16)
+            x += gap
+    terms = " + ".join(f"({A[i, k]:.2f})({W[j, k]:.2f})" for k in range(s_prev))
+    ax.text(x / 2, -0.85,
+            f"$Z_{{{i}{j}}}$ = row {i} of $A$ · column {j} of $W^T$ + $b_{{{j}}}$ = {terms} "
+            f"+ ({b[j]:.2f}) = {Z[i, j]:.2f}   (rows and columns counted from 0, as in numpy)",
+            ha="center", va="top", fontsize=9)
+    ax.set_xlim(-0.3, x + 0.3)
+    ax.set_ylim(-1.5, height + 1.0)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title or "One layer for a batch: each row of $A$ is one example, each column of "
+                 "$W^T$ one unit's weights", fontsize=10)
+    return fig
