@@ -439,3 +439,23 @@ def test_batch_product_frames_row_i_column_j_and_their_entry(rng):
         plots.plot_batch_product(A, W.T, b)
     with pytest.raises(ValueError, match="unit must be <= 4"):
         plots.plot_batch_product(A, W, b, unit=5)
+
+
+def _forward_as_learner(order="zs_first", stop=0):
+    def forward_pass(X, weights, biases, f_hidden, f_output):
+        zs, acts = [], [X]
+        L = len(weights)
+        for l in range(1, L + 1 - stop):
+            Z = acts[-1] @ weights[l - 1].T + biases[l - 1]
+            zs.append(Z)
+            acts.append(f_output(Z) if l == L - stop else f_hidden(Z))
+        return (zs, acts) if order == "zs_first" else (acts, zs)
+    return forward_pass
+
+
+@pytest.mark.parametrize("order,stop,name", [("acts_first", 0, "lists_swapped"), ("zs_first", 1, "stops_early")])
+def test_forward_pass_names_a_swapped_return_and_a_loop_that_stops_early(order, stop, name):
+    assert check("forward_pass", _forward_as_learner()).passed
+    result = check("forward_pass", _forward_as_learner(order, stop))
+    assert not result.passed and result.mistake == name
+    assert ("(zs, activations)" if stop == 0 else "range(1, L + 1)") in result.message

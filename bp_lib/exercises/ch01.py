@@ -120,6 +120,23 @@ def _forward_z_fed(X, weights, biases, f_hidden, f_output):
     return zs, acts
 
 
+def _forward_lists_swapped(*args):
+    zs, acts = _forward_pass(*args)
+    return acts, zs
+
+
+def _forward_stops_early_output_last(X, weights, biases, f_hidden, f_output):
+    return _forward_pass(X, weights[:-1], biases[:-1], f_hidden, f_output)
+
+
+def _forward_stops_early_hidden_only(X, weights, biases, f_hidden, f_output):
+    return _forward_pass(X, weights[:-1], biases[:-1], f_hidden, f_hidden)
+
+
+_STOPS_EARLY = ("the loop stops one layer early: with L = len(weights) layers, zs needs L items "
+                "and activations L + 1 (X first) — loop over range(1, L + 1), or over "
+                "zip(weights, biases).")
+
 register(Exercise(
     id="forward_pass", chapter=1, points=3,
     signature="forward_pass(X, weights, biases, f_hidden, f_output)",
@@ -138,6 +155,11 @@ register(Exercise(
                                        "layers use f_hidden.", _forward_output_everywhere),
         Mistake("Z_fed_forward", "the next layer's input is the activation A = f(Z), not the "
                                  "pre-activation Z.", _forward_z_fed),
+        Mistake("lists_swapped", "the two lists are returned in the wrong order: return "
+                                 "(zs, activations), the pre-activations first.",
+                _forward_lists_swapped),
+        Mistake("stops_early", _STOPS_EARLY, _forward_stops_early_output_last),
+        Mistake("stops_early_hidden", _STOPS_EARLY, _forward_stops_early_hidden_only),
     ),
 ))
 
