@@ -17,7 +17,7 @@ minor page faults each call causes.
 * PyTorch (only when installed): ``loss.backward()`` on float64 CPU tensors,
   the forward pass included, as autograd needs it; its default thread count
   (numpy's BLAS uses its default too).
-* bp_lib: ``Network._backprop`` with a ``Workspace`` — forward + backward as
+* bp_lib: ``Network.backprop(..., workspace=Workspace(), checked=True)`` — forward + backward as
   :func:`bp_lib.train` runs them, without input validation, writing into
   arrays kept from the previous step — and the public ``Network.gradients``
   (validated, new arrays) for reference.
@@ -53,7 +53,7 @@ def make_bp_lib(X, Y):
     net = bp_lib.Network([64, 32, 10], hidden="sigmoid", output="softmax",
                          loss="softmax_cross_entropy", seed=0)
     ws = bp_lib.network.Workspace()
-    return net, (lambda: net._backprop(X, Y, LAM, ws)), (lambda: net.gradients(X, Y, LAM))
+    return net, (lambda: net.backprop(X, Y, LAM, workspace=ws, checked=True)), (lambda: net.gradients(X, Y, LAM))
 
 
 def make_sklearn(net, X, Y):

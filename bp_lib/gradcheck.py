@@ -43,6 +43,9 @@ def numerical_gradient(f, x, eps=1e-5):
         raise TypeError(f"x must be a float64 numpy array (finite differences need float64); "
                         f"got {type(x).__name__} of dtype {getattr(x, 'dtype', None)}")
     eps = v.real(eps, "eps", low=0.0, low_inclusive=False)
+    if not callable(f):
+        raise TypeError(f"f must be a function of no arguments that reads x and returns a number "
+                        f"(e.g. lambda: net.cost(X, Y)); got {type(f).__name__}")
     grad = np.zeros_like(x)
     it = np.nditer(x, flags=["multi_index"])
     for _ in it:
@@ -50,19 +53,32 @@ def numerical_gradient(f, x, eps=1e-5):
         old = x[i]
         try:
             x[i] = old + eps
-            plus = float(f())
+            plus = _scalar(f())
             x[i] = old - eps
-            minus = float(f())
+            minus = _scalar(f())
         finally:
             x[i] = old
         grad[i] = (plus - minus) / (2.0 * eps)
     return grad
 
 
+def _scalar(value):
+    """``f()``'s result as a float, or a clear error: finite differences need one number."""
+    if isinstance(value, (bool, str, bytes)) or np.ndim(value) != 0:
+        shape = np.shape(value) if not isinstance(value, (str, bytes)) else "text"
+        raise TypeError(f"f() must return one number (a scalar such as a cost); got "
+                        f"{type(value).__name__} of shape {shape} — sum or average it first")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise TypeError(f"f() must return one real number; got {type(value).__name__} "
+                        f"{value!r}") from None
+
+
 def relative_error(analytic, numeric):
     """Element-wise ``|a − n| / max(|a| + |n|, 1e-12)``, same shape as the inputs."""
-    a = np.asarray(analytic, dtype=np.float64)
-    n = np.asarray(numeric, dtype=np.float64)
+    a = v.as_float_array(analytic, "analytic", "an array of numbers")
+    n = v.as_float_array(numeric, "numeric", "an array of numbers")
     if a.shape != n.shape:
         raise ValueError(f"analytic and numeric gradients must have the same shape; got "
                          f"{a.shape} and {n.shape}")
@@ -71,8 +87,8 @@ def relative_error(analytic, numeric):
 
 def array_relative_error(analytic, numeric):
     """``‖a − n‖ / max(‖a‖ + ‖n‖, 1e-12)`` over a whole array (Frobenius norms), a float."""
-    a = np.asarray(analytic, dtype=np.float64)
-    n = np.asarray(numeric, dtype=np.float64)
+    a = v.as_float_array(analytic, "analytic", "an array of numbers")
+    n = v.as_float_array(numeric, "numeric", "an array of numbers")
     if a.shape != n.shape:
         raise ValueError(f"analytic and numeric gradients must have the same shape; got "
                          f"{a.shape} and {n.shape}")
@@ -86,6 +102,7 @@ def report(what, analytic, numeric, tolerance=TOLERANCE):
     :func:`array_relative_error`, and whether it is below ``tolerance``.
     Returns nothing, so it can end a notebook cell without an ``Out[]``.
     """
+    tolerance = v.real(tolerance, "tolerance", low=0.0, low_inclusive=False)
     err = array_relative_error(analytic, numeric)
     print(f"{what}: relative error {err:.1e} ({'agrees' if err < tolerance else 'DISAGREES'})")
 
@@ -142,14 +159,14 @@ def gradient_check(net, X, Y, lam=0.0, eps=1e-5, gradients=None):
     if not isinstance(net, Network):
         raise TypeError(f"net must be a bp_lib.Network; got {type(net).__name__}")
     eps = v.real(eps, "eps", low=0.0, low_inclusive=False)
-    X, Y, lam = net._check_XY(X, Y, lam)
+    X, Y, lam = net.check_inputs(X, Y, lam)
     if gradients is None:
         dW, db = net.gradients(X, Y, lam)
     else:
         dW, db = _check_gradients(net, gradients)
 
     def J():
-        return net._cost(net._forward(X), Y, lam)
+        return net.cost(X, Y, lam, checked=True)
 
     results = []
     for l in range(net.n_layers):

@@ -126,22 +126,63 @@ class Network:
         return other
 
     # ---------------------------------------------------------- public API
+    # Every method checks its inputs (and the network's own weights) first.  A training
+    # loop that has checked its data once passes ``checked=True`` to skip that per step,
+    # and a ``workspace`` (a :class:`Workspace`) so every step writes into kept arrays.
+
+    def check_inputs(self, X, Y, lam=0.0):
+        """``(X, Y, lam)`` as float64 arrays and a float, or a clear error: ``X`` ``(m, n_in)``,
+        ``Y`` ``(m, s_L)`` with labels the loss accepts, ``lam >= 0``; also checks that the
+        network's weights and biases have their shapes and are finite."""
+        self._check_parameters()
+        X = self._check_X(X)
+        Y = v.as_matrix(Y, "Y", cols=self.sizes[-1], what=f"(m, s_L) = (m, {self.sizes[-1]})")
+        v.same_rows(X, Y)
+        check_labels(Y, self.loss)
+        lam = v.real(lam, "lam", low=0.0)
+        return X, Y, lam
+
     def forward(self, X):
         """Output activations :math:`a^{(L)}` for a batch ``X`` ``(m, n_in)`` → ``(m, s_L)``."""
         return self.forward_trace(X).output
 
-    def forward_trace(self, X):
-        """The whole forward pass: every layer's ``z`` and ``a`` (a :class:`ForwardTrace`)."""
-        self._check_parameters()
-        return self._forward(self._check_X(X))
+    def forward_trace(self, X, *, workspace=None, checked=False):
+        r"""The whole forward pass: every layer's ``z`` and ``a`` (a :class:`ForwardTrace`).
 
-    def cost(self, X, Y, lam=0.0):
+        Layer by layer, :math:`Z^{(l)} = A^{(l-1)}W^{(l)\mathsf T} + b^{(l)}` and
+        :math:`A^{(l)} = f(Z^{(l)})` (chapter 1)."""
+        if not checked:
+            self._check_parameters()
+            X = self._check_X(X)
+        ws = workspace or _FRESH
+        zs, activations = [], [X]
+        A, m, L = X, X.shape[0], self.n_layers
+        for l, (W, b) in enumerate(zip(self.weights, self.biases), start=1):
+            Z = np.matmul(A, W.T, out=ws.array("z", l, (m, W.shape[0])))
+            Z += b
+            A = _act.get(self.layer_activation(l)).f(Z, out=ws.array("a", l, Z.shape))
+            zs.append(Z)
+            activations.append(A)
+        return ForwardTrace(zs, activations)
+
+    def cost(self, X, Y, lam=0.0, *, forward=None, checked=False):
         r"""The cost :math:`J` (mean loss plus :math:`\frac{\lambda}{2n}\sum\lVert W\rVert^2`), a float.
 
         ``X`` is taken as the whole training set: :math:`n` is its number of rows.  (``train``
-        keeps the training-set size in the penalty when it steps on smaller batches.)"""
-        X, Y, lam = self._check_XY(X, Y, lam)
-        return self._cost(self._forward(X), Y, lam)
+        keeps the training-set size in the penalty when it steps on smaller batches.)
+        ``forward``: this ``X``'s :class:`ForwardTrace` with the current weights, if at hand."""
+        if not checked:
+            X, Y, lam = self.check_inputs(X, Y, lam)
+        trace = forward if forward is not None else self.forward_trace(X, checked=True)
+        loss = _losses.get(self.loss)
+        if loss.from_logits is not None:                   # stable: from Z, not from A
+            per_example = loss.from_logits(trace.zs[-1], Y)
+        else:
+            per_example = loss.value(trace.output, Y)
+        J = float(np.mean(per_example))
+        if lam:
+            J += _reg.l2_penalty(self.weights, lam, Y.shape[0])
+        return J
 
     def gradients(self, X, Y, lam=0.0):
         """``(dW, db)``: :math:`\\partial J/\\partial W^{(l)}` and :math:`\\partial J/\\partial b^{(l)}`,
@@ -149,91 +190,61 @@ class Network:
         trace = self.backprop(X, Y, lam)
         return trace.dW, trace.db
 
-    def backprop(self, X, Y, lam=0.0):
-        """Forward and backward pass with every intermediate: a :class:`BackpropTrace`
-        (``zs``, ``activations``, ``deltas``, ``dW``, ``db``)."""
-        X, Y, lam = self._check_XY(X, Y, lam)
-        return self._backprop(X, Y, lam)
+    def backprop(self, X, Y, lam=0.0, *, workspace=None, forward=None, checked=False):
+        r"""Forward and backward pass with every intermediate: a :class:`BackpropTrace`
+        (``zs``, ``activations``, ``deltas``, ``dW``, ``db``).
+
+        Chapter 6's procedure, with the functions of :mod:`bp_lib.delta`:
+
+        1. forward pass, keeping every :math:`Z^{(l)}` and :math:`A^{(l)}` (``forward``, this
+           ``X``'s trace with the current weights, is used if given);
+        2. the output error term :math:`\Delta^{(L)}` (:func:`~bp_lib.delta.output_delta`);
+        3. for :math:`l = L, \dots, 1`: the layer's gradients :math:`\Delta^{(l)\mathsf T}A^{(l-1)}/m`
+           (plus :math:`\frac{\lambda}{m}W^{(l)}`) and the mean row of :math:`\Delta^{(l)}`
+           (:func:`~bp_lib.delta.layer_gradients`), then, if :math:`l > 1`, the error term below,
+           :math:`\Delta^{(l-1)} = (\Delta^{(l)}W^{(l)})\odot f'(Z^{(l-1)})`
+           (:func:`~bp_lib.delta.hidden_delta`).
+
+        With a ``workspace`` every array is written into memory kept from the previous call
+        with the same shapes, and the trace is valid only until the next such call.
+        """
+        if not checked:
+            X, Y, lam = self.check_inputs(X, Y, lam)
+        ws = workspace or _FRESH
+        trace = forward if forward is not None else self.forward_trace(X, workspace=ws, checked=True)
+        zs, A = trace.zs, trace.activations
+        L, m = self.n_layers, X.shape[0]
+        deltas, dW, db = [None] * L, [None] * L, [None] * L
+        delta = _delta.output_delta(zs[-1], A[-1], Y, self.output, self.loss,
+                                    out=ws.array("delta", L, Y.shape))
+        for l in range(L, 0, -1):                 # layer l of the math is index l - 1
+            W = self.weights[l - 1]
+            deltas[l - 1] = delta
+            dW[l - 1], db[l - 1] = _delta.layer_gradients(
+                delta, A[l - 1], out=(ws.array("dW", l, W.shape), ws.array("db", l, W.shape[:1])))
+            if lam:
+                dW[l - 1] += _reg.l2_gradient(W, lam, m)
+            if l > 1:
+                shape = zs[l - 2].shape
+                delta = _delta.hidden_delta(delta, W, zs[l - 2], self.hidden, A=A[l - 1],
+                                            out=ws.array("delta", l - 1, shape),
+                                            scratch=ws.array("scratch", l - 1, shape))
+        return BackpropTrace(zs, A, deltas, dW, db)
 
     def predict(self, X):
         """Predicted class per example, ``(m,)`` of int: the arg-max output, or for a
         single output unit, 1 where it exceeds ½."""
-        A = self.forward(X)
-        if A.shape[1] == 1:
-            return (A[:, 0] > 0.5).astype(int)
-        return np.argmax(A, axis=1)
+        return predicted_classes(self.forward(X))
 
-    def accuracy(self, X, Y):
-        """Fraction of examples whose predicted class matches ``Y`` (one-hot or 0/1 column)."""
-        X, Y, _ = self._check_XY(X, Y, 0.0)
-        return _accuracy(self._forward(X).output, Y)
-
-    # ---------------------------------------------------- unchecked internals
-    def _forward(self, X, ws=None):
-        """Forward pass without input checks; ``ws``, a :class:`Workspace`, reuses arrays."""
-        ws = ws or _FRESH
-        zs, activations = [], [X]
-        A = X
-        L = self.n_layers
-        m = X.shape[0]
-        for l, (W, b) in enumerate(zip(self.weights, self.biases), start=1):
-            Z = np.matmul(A, W.T, out=ws.array("z", l, (m, W.shape[0])))   # Z = A_prev Wᵀ + b
-            Z += b
-            f = _act.ACTIVATIONS[self.output if l == L else self.hidden].f
-            A = f(Z, out=ws.array("a", l, Z.shape))                          # A = f(Z)
-            zs.append(Z)
-            activations.append(A)
-        return ForwardTrace(zs, activations)
-
-    def _cost(self, trace, Y, lam):
-        loss = _losses.LOSSES[self.loss]
-        if loss.from_logits is not None:
-            per_example = loss.from_logits(trace.zs[-1], Y)
-        else:
-            per_example = loss.value(trace.output, Y)
-        m = Y.shape[0]
-        J = float(np.mean(per_example))
-        if lam:
-            J += _reg.l2_penalty(self.weights, lam, m)
-        return J
-
-    def _backprop(self, X, Y, lam, ws=None, forward=None):
-        """Forward and backward pass without input checks.
-
-        With a :class:`Workspace` ``ws`` every array of the passes is written
-        into arrays kept from the previous call of the same shapes (what
-        :func:`bp_lib.train` does: no new memory per step); the trace is then
-        only valid until the next call with that workspace.  ``forward``, a
-        :class:`ForwardTrace` of this ``X`` with the current weights, is used
-        instead of computing the forward pass again.
-        """
-        ws = ws or _FRESH
-        trace = forward if forward is not None else self._forward(X, ws)
-        zs, activations = trace.zs, trace.activations
-        L = self.n_layers
-        m = X.shape[0]
-        deltas = [None] * L
-        dW = [None] * L
-        db = [None] * L
-        delta = _delta.output_delta(zs[-1], activations[-1], Y, self.output, self.loss,
-                                    out=ws.array("delta", L, Y.shape))
-        scale_hidden = _act.ACTIVATIONS[self.hidden].backward.inplace
-        mean_rows = ws.filled("mean", m, 1.0 / m)  # db = mean of δ's rows, as a product
-        for l in range(L - 1, -1, -1):            # weight layer l+1 of the math
-            W = self.weights[l]
-            deltas[l] = delta                     # dW, db as in layer_gradients:
-            # δᵀ A_prev / m, computed as (A_prevᵀ δ)ᵀ: the same sums, and for the
-            # output layer's few columns the faster way round for BLAS
-            dWt = np.matmul(activations[l].T, delta, out=ws.array("dWt", l, W.shape[::-1]))
-            dWt *= 1.0 / m
-            dW[l] = dWt.T
-            db[l] = mean_rows @ delta
-            if lam:
-                dW[l] += _reg.l2_gradient(W, lam, m)
-            if l > 0:                             # hidden_delta: (δ W) ⊙ f'(Z), in place
-                G = np.matmul(delta, W, out=ws.array("delta", l, (m, W.shape[1])))
-                delta = scale_hidden(G, zs[l - 1], activations[l], ws.array("scratch", l, G.shape))
-        return BackpropTrace(zs, activations, deltas, dW, db)
+    def accuracy(self, X, Y, *, forward=None, checked=False):
+        """Fraction of examples whose predicted class matches ``Y`` (one-hot or 0/1 column).
+        ``forward``: this ``X``'s :class:`ForwardTrace` with the current weights, if at hand."""
+        if not checked:
+            X, Y, _ = self.check_inputs(X, Y, 0.0)
+        trace = forward if forward is not None else self.forward_trace(X, checked=True)
+        A = trace.output
+        true = (Y[:, 0] > 0.5).astype(int) if Y.shape[1] == 1 else np.argmax(Y, axis=1)
+        return float(np.mean(predicted_classes(A) == true))
 
     # --------------------------------------------------------------- checks
     def _check_parameters(self):
@@ -264,18 +275,10 @@ class Network:
     def _check_X(self, X):
         return v.as_matrix(X, "X", cols=self.sizes[0], what=f"(m, n_in) = (m, {self.sizes[0]})")
 
-    def _check_XY(self, X, Y, lam):
-        self._check_parameters()
-        X = self._check_X(X)
-        Y = v.as_matrix(Y, "Y", cols=self.sizes[-1], what=f"(m, s_L) = (m, {self.sizes[-1]})")
-        v.same_rows(X, Y)
-        check_labels(Y, self.loss)
-        lam = v.real(lam, "lam", low=0.0)
-        return X, Y, lam
 
 
 class Workspace:
-    """Arrays kept between calls of :meth:`Network._backprop`, by name, layer and shape.
+    """Arrays kept between calls of :meth:`Network.backprop` (``workspace=``), by name, layer and shape.
 
     A training loop computes the same shapes step after step; writing them
     into kept arrays instead of new ones saves the allocations (and, for
@@ -292,23 +295,12 @@ class Workspace:
             arr = self._arrays[key] = np.empty(shape)
         return arr
 
-    def filled(self, name, length, value):
-        """A kept ``(length,)`` array of ``value`` (a constant the passes reuse)."""
-        key = (name, length, value)
-        arr = self._arrays.get(key)
-        if arr is None:
-            arr = self._arrays[key] = np.full(length, value)
-        return arr
-
 
 class _Fresh:
     """The no-workspace case: ``out=None`` everywhere, so numpy makes new arrays."""
 
     def array(self, name, layer, shape):
         return None
-
-    def filled(self, name, length, value):
-        return np.full(length, value)
 
 
 _FRESH = _Fresh()
@@ -355,7 +347,9 @@ def check_labels(Y, loss):
                              f"{sums[bad[0]]:g}")
 
 
-def _accuracy(A, Y):
+def predicted_classes(A):
+    """The class each row of the outputs ``A`` ``(m, s_L)`` stands for, ``(m,)`` of int: the
+    arg-max output, or for a single output unit, 1 where it exceeds ½."""
     if A.shape[1] == 1:
-        return float(np.mean((A[:, 0] > 0.5) == (Y[:, 0] > 0.5)))
-    return float(np.mean(np.argmax(A, axis=1) == np.argmax(Y, axis=1)))
+        return (A[:, 0] > 0.5).astype(int)
+    return np.argmax(A, axis=1)

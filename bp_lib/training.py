@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as v
-from .network import Network, Workspace, _accuracy
+from .network import Network, Workspace
 from .regularization import l2_penalty
 
 
@@ -103,7 +103,7 @@ def train(net, X, Y, eta, lam=0.0, epochs=10, batch_size=None, seed=0, *,
     """
     if not isinstance(net, Network):
         raise TypeError(f"net must be a bp_lib.Network; got {type(net).__name__}")
-    X, Y, _ = net._check_XY(X, Y, 0.0)
+    X, Y, _ = net.check_inputs(X, Y, 0.0)
     eta = v.real(eta, "eta", low=0.0, low_inclusive=False)
     lam = v.real(lam, "lam", low=0.0)
     epochs = v.integer(epochs, "epochs", low=1)
@@ -117,7 +117,7 @@ def train(net, X, Y, eta, lam=0.0, epochs=10, batch_size=None, seed=0, *,
     if (X_val is None) != (Y_val is None):
         raise ValueError("pass both X_val and Y_val, or neither")
     if X_val is not None:
-        X_val, Y_val, _ = net._check_XY(X_val, Y_val, 0.0)
+        X_val, Y_val, _ = net.check_inputs(X_val, Y_val, 0.0)
     accuracy = bool(accuracy)
 
     history = History(eta=eta, lam=lam, batch_size=batch_size)
@@ -132,7 +132,7 @@ def train(net, X, Y, eta, lam=0.0, epochs=10, batch_size=None, seed=0, *,
             if batch_size is None or batch_size >= n:
                 # One step on the whole set: its forward pass is the one just recorded
                 # (same weights, same X), so the step starts from that trace.
-                trace = net._backprop(X, Y, lam, ws, forward=recorded)
+                trace = net.backprop(X, Y, lam, workspace=ws, forward=recorded, checked=True)
                 _step(net, trace, eta)
                 history.steps += 1
             else:
@@ -141,7 +141,7 @@ def train(net, X, Y, eta, lam=0.0, epochs=10, batch_size=None, seed=0, *,
                     idx = order[i:i + batch_size]
                     Xb, Yb = X[idx], Y[idx]
                     m = Xb.shape[0]
-                    trace = net._backprop(Xb, Yb, lam * m / n, ws)   # (λm/n)/m = λ/n on W
+                    trace = net.backprop(Xb, Yb, lam * m / n, workspace=ws, checked=True)  # λ/n on W
                     _step(net, trace, eta)
                     history.steps += 1
             recorded = _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch, ws, ws_val)
@@ -162,8 +162,8 @@ def _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch, ws, ws_val):
     The forward passes write into kept arrays (``ws``, whose step is done with
     them by now, and ``ws_val``), so recording costs no new memory either.
     """
-    trace = net._forward(X, ws)
-    data_J = net._cost(trace, Y, 0.0)
+    trace = net.forward_trace(X, workspace=ws, checked=True)
+    data_J = net.cost(X, Y, 0.0, forward=trace, checked=True)
     J = data_J + l2_penalty(net.weights, lam, X.shape[0])
     largest = max(max(float(np.max(np.abs(W))), float(np.max(np.abs(b))))
                   for W, b in zip(net.weights, net.biases))
@@ -175,12 +175,12 @@ def _record(history, net, X, Y, lam, X_val, Y_val, accuracy, epoch, ws, ws_val):
         return None
     history.loss.append(data_J)
     if accuracy:
-        history.accuracy.append(_accuracy(trace.output, Y))
+        history.accuracy.append(net.accuracy(X, Y, forward=trace, checked=True))
     if X_val is not None:
-        vtrace = net._forward(X_val, ws_val)
-        history.val_loss.append(net._cost(vtrace, Y_val, 0.0))
+        vtrace = net.forward_trace(X_val, workspace=ws_val, checked=True)
+        history.val_loss.append(net.cost(X_val, Y_val, 0.0, forward=vtrace, checked=True))
         if accuracy:
-            history.val_accuracy.append(_accuracy(vtrace.output, Y_val))
+            history.val_accuracy.append(net.accuracy(X_val, Y_val, forward=vtrace, checked=True))
     return trace
 
 

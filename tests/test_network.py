@@ -245,11 +245,11 @@ def test_workspace_gives_the_same_numbers_and_reuses_its_arrays():
         Y = targets(rng, 9, 3, output, loss)
         fresh = net.backprop(X, Y, lam=0.3)
         ws = Workspace()
-        first = net._backprop(X, Y, 0.3, ws)
+        first = net.backprop(X, Y, 0.3, workspace=ws)
         for name in ("zs", "activations", "deltas", "dW", "db"):
             for a, b in zip(getattr(fresh, name), getattr(first, name)):
                 np.testing.assert_array_equal(a, b)
-        second = net._backprop(X, Y, 0.3, ws)
+        second = net.backprop(X, Y, 0.3, workspace=ws)
         assert all(a is b for a, b in zip(first.zs, second.zs))        # the same arrays
         assert all(a is b for a, b in zip(first.deltas[:-1], second.deltas[:-1]))
 
@@ -282,3 +282,64 @@ def test_softmax_is_exact_whatever_the_span_of_the_logits(Z):
     for z, a in zip(Z, A):   # one row at a time, shifted by its own maximum
         e = np.exp(z - z.max())
         np.testing.assert_allclose(a, e / e.sum(), rtol=1e-14, atol=0)
+
+
+def test_network_backprop_is_the_loop_over_the_delta_functions(monkeypatch):
+    """Network.backprop must run chapter 3–4's functions, not a second copy of them: replace
+    them with recording wrappers, and every call shows up — and a broken hidden_delta breaks it."""
+    calls = []
+
+    def spy(name):
+        original = getattr(delta, name)
+
+        def wrapper(*args, **kwargs):
+            calls.append(name)
+            return original(*args, **kwargs)
+        return wrapper
+
+    for name in ("output_delta", "layer_gradients", "hidden_delta"):
+        monkeypatch.setattr(delta, name, spy(name))
+    rng = np.random.default_rng(3)
+    net = bp_lib.Network([4, 6, 5, 3], hidden="tanh", output="softmax", loss="softmax_cross_entropy")
+    X, Y = rng.normal(size=(7, 4)), bp_lib.one_hot(rng.integers(0, 3, 7), 3)
+    dW, db = net.gradients(X, Y, lam=0.2)
+    assert calls == ["output_delta", "layer_gradients", "hidden_delta", "layer_gradients",
+                     "hidden_delta", "layer_gradients"]
+    assert bp_lib.gradient_check(net, X, Y, lam=0.2, gradients=(dW, db)).ok
+    monkeypatch.setattr(delta, "hidden_delta", lambda d, W, Z, *a, **k: d @ W)   # f' dropped
+    assert not bp_lib.gradient_check(net, X, Y, lam=0.2).ok
+
+
+def test_training_and_gradcheck_use_only_networks_public_interface():
+    import ast
+    from pathlib import Path
+    for module in ("training.py", "gradcheck.py"):
+        tree = ast.parse((Path(bp_lib.__file__).parent / module).read_text())
+        private = sorted({node.attr for node in ast.walk(tree) if isinstance(node, ast.Attribute)
+                          and isinstance(node.value, ast.Name) and node.value.id == "net"
+                          and node.attr.startswith("_")})
+        assert not private, f"{module} uses Network's private {private}"
+        imported = [a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+                    for a in node.names if a.name.startswith("_") and node.module != "__future__"
+                    and a.name != "_validate"]
+        assert not imported, f"{module} imports private names {imported}"
+
+
+def test_delta_functions_write_into_given_arrays_and_refuse_wrong_ones():
+    rng = np.random.default_rng(4)
+    D, W, Z = rng.normal(size=(6, 3)), rng.normal(size=(3, 5)), rng.normal(size=(6, 5))
+    fresh = delta.hidden_delta(D, W, Z, "sigmoid")
+    out, scratch = np.empty((6, 5)), np.empty((6, 5))
+    got = delta.hidden_delta(D, W, Z, "sigmoid", A=activations.sigmoid(Z), out=out, scratch=scratch)
+    assert got is out and np.allclose(got, fresh, rtol=1e-14, atol=0)
+    with pytest.raises(ValueError, match=r"out must be an array shaped like Z \(6, 5\); got \(5, 6\)"):
+        delta.hidden_delta(D, W, Z, "sigmoid", out=np.empty((5, 6)))
+    A_prev = rng.normal(size=(6, 4))
+    dW, db = delta.layer_gradients(D, A_prev)
+    kept = (np.empty((3, 4)), np.empty(3))
+    dW2, db2 = delta.layer_gradients(D, A_prev, out=kept)
+    assert dW2 is kept[0] and db2 is kept[1]
+    assert np.allclose(dW2, sum(np.outer(D[i], A_prev[i]) for i in range(6)) / 6, rtol=1e-13)
+    assert np.allclose(db2, D.mean(axis=0), rtol=1e-13) and np.array_equal(dW, dW2)
+    with pytest.raises(ValueError, match=r"out\[0\] \(dW\) must be an array of shape \(3, 4\)"):
+        delta.layer_gradients(D, A_prev, out=(np.empty((4, 3)), np.empty(3)))
