@@ -133,3 +133,11 @@ def _same(b, a, depth=0):
     if hasattr(b, "__dict__") and not isinstance(b, type):
         return _same(vars(b), vars(a), depth + 1)
     return True
+
+
+def instance(value, name: str, cls, what: str):
+    """``value`` if it is a ``cls``, else a TypeError saying what ``name`` must be and what came."""
+    if not isinstance(value, cls):
+        raise TypeError(f"{name} must be {what}; got {type(value).__name__}")
+    return value
+

@@ -21,6 +21,20 @@ from typing import Callable
 
 import numpy as np
 
+from . import _validate as v
+
+
+def _z(Z, out=None, name="Z"):
+    """``Z`` as a float64 array (lists, ints and numpy scalars accepted), and ``out``, if
+    given, checked to be a float64 array of the same shape; or a clear error."""
+    Z = v.as_float_array(Z, name, "an array of numbers")
+    if out is not None and (not isinstance(out, np.ndarray) or out.shape != Z.shape
+                            or out.dtype != np.float64):
+        got = f"{out.dtype} array of shape {out.shape}" if isinstance(out, np.ndarray) \
+            else type(out).__name__
+        raise ValueError(f"out must be a float64 array shaped like {name} {Z.shape}; got {got}")
+    return Z
+
 
 def sigmoid(Z, out=None):
     r""":math:`\sigma(z) = 1/(1+e^{-z})`, accurate to the last digit while σ(z) is a normal float.
@@ -38,7 +52,7 @@ def sigmoid(Z, out=None):
     (fast on large batches), or in ``out`` when given (an array shaped like ``Z``;
     every activation takes one).
     """
-    Z = np.asarray(Z, dtype=np.float64)
+    Z = _z(Z, out)
     T = np.empty_like(Z) if out is None else out   # 0-d for a scalar z, so out= works too
     np.negative(Z, out=T)
     with np.errstate(over="ignore"):
@@ -54,27 +68,28 @@ def sigmoid_derivative(Z):
 
 
 def tanh(Z, out=None):
-    return np.tanh(np.asarray(Z, dtype=np.float64), out=out)
+    return np.tanh(_z(Z, out), out=out)
 
 
 def tanh_derivative(Z):
     r""":math:`\tanh'(z) = 1 - \tanh^2(z)`."""
-    T = np.tanh(np.asarray(Z, dtype=np.float64))
+    T = np.tanh(_z(Z))
     return 1.0 - T * T
 
 
 def relu(Z, out=None):
-    Z = np.asarray(Z, dtype=np.float64)
+    Z = _z(Z, out)
     return np.maximum(Z, 0.0, out=out)
 
 
 def relu_derivative(Z):
     """1 where z > 0, else 0 (the derivative at the kink z = 0 is taken as 0)."""
-    Z = np.asarray(Z, dtype=np.float64)
+    Z = _z(Z)
     return (Z > 0).astype(np.float64)
 
 
 def identity(Z, out=None):
+    Z = _z(Z, out)
     if out is None:
         return np.array(Z, dtype=np.float64)
     np.copyto(out, Z)
@@ -82,7 +97,7 @@ def identity(Z, out=None):
 
 
 def identity_derivative(Z):
-    return np.ones_like(np.asarray(Z, dtype=np.float64))
+    return np.ones_like(_z(Z))
 
 
 def softmax(Z, out=None):
@@ -93,7 +108,9 @@ def softmax(Z, out=None):
     overflowing for logits in the thousands.  Shape ``(m, K)`` → ``(m, K)``
     (a single example ``(K,)`` works too).
     """
-    Z = np.asarray(Z, dtype=np.float64)
+    Z = _z(Z, out)
+    if Z.ndim == 0 or Z.shape[-1] == 0:
+        raise ValueError(f"Z must hold at least one logit per row, shape (m, K) or (K,); got shape {Z.shape}")
     if Z.ndim != 2:
         E = np.subtract(Z, Z.max(axis=-1, keepdims=True), out=out)
         np.exp(E, out=E)
@@ -131,7 +148,7 @@ def _row_max(Z):
 
 def softmax_jacobian(a):
     r"""Jacobian of softmax for one example: ``J[k, i] = a_k (1[k=i] - a_i)``, shape ``(K, K)``."""
-    a = np.asarray(a, dtype=np.float64)
+    a = _z(a, name="a")
     if a.ndim != 1:
         raise ValueError(f"a must be one example's softmax output, shape (K,); got shape {a.shape}")
     return np.diag(a) - np.outer(a, a)

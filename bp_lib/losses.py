@@ -36,10 +36,38 @@ from typing import Callable
 
 import numpy as np
 
+from . import _validate as v
+
 # Smallest probability the from-activations forms let a log see: the smallest positive
 # *normal* float64, 2.2e-308 (subnormals go down to 4.9e-324), so a clipped log is at most
 # -log(2.2e-308) = 708.3964 in size.  Only reached when an activation has rounded to exactly 0 or 1.
 _TINY = np.finfo(np.float64).tiny
+
+
+def _rows(value, name, what="(m, s_L)"):
+    """``value`` as a float64 2-D array, one example per row, or a clear error."""
+    arr = v.as_float_array(value, name, f"a 2-D array of numbers {what}")
+    if arr.ndim != 2:
+        raise ValueError(f"{name} must be 2-D {what}, one example per row; got shape {arr.shape}"
+                         + (f" (one example? use {name}[None, :])" if arr.ndim == 1 else ""))
+    return arr
+
+
+def _pair(A, Y, aname="A"):
+    """Outputs (or logits) and targets as float64 ``(m, s_L)`` arrays of the same shape."""
+    A, Y = _rows(A, aname), _rows(Y, "Y")
+    if A.shape != Y.shape:
+        raise ValueError(f"{aname} and Y must have the same shape (m, s_L); got {aname} {A.shape} "
+                         f"and Y {Y.shape}")
+    return A, Y
+
+
+def _probabilities(A, what):
+    if A.size and (A.min() < 0.0 or A.max() > 1.0):
+        raise ValueError(f"A must hold {what} (every entry in [0, 1]); got values from "
+                         f"{A.min():.3g} to {A.max():.3g} — pre-activations Z? use the *_from_logits "
+                         "form")
+    return A
 
 
 def mse(A, Y):
@@ -49,13 +77,15 @@ def mse(A, Y):
     and scikit-learn, ``np.mean((A - Y)**2)``, is :math:`2/s_L` times it (see the module
     docstring).  The name is kept for the course's API.
     """
-    D = np.asarray(A, dtype=np.float64) - Y
+    A, Y = _pair(A, Y)
+    D = A - Y
     return 0.5 * np.sum(D * D, axis=1)
 
 
 def mse_grad(A, Y):
     r""":math:`\partial \ell/\partial a = a - y`, shape ``(m, s_L)``."""
-    return np.asarray(A, dtype=np.float64) - Y
+    A, Y = _pair(A, Y)
+    return A - Y
 
 
 def cross_entropy(A, Y):
@@ -65,38 +95,44 @@ def cross_entropy(A, Y):
     rounded to exactly 0 or 1 gives a large finite loss instead of ``inf``.
     Prefer :func:`sigmoid_cross_entropy_from_logits` when ``Z`` is at hand.
     """
-    A = np.asarray(A, dtype=np.float64)
+    A, Y = _pair(A, Y)
+    _probabilities(A, "sigmoid outputs")
     return -np.sum(Y * np.log(np.clip(A, _TINY, None))
                    + (1.0 - Y) * np.log(np.clip(1.0 - A, _TINY, None)), axis=1)
 
 
 def cross_entropy_grad(A, Y):
     r""":math:`\partial \ell/\partial a_k = -y_k/a_k + (1-y_k)/(1-a_k) = (a_k-y_k)/(a_k(1-a_k))`."""
-    A = np.asarray(A, dtype=np.float64)
+    A, Y = _pair(A, Y)
+    _probabilities(A, "sigmoid outputs")
     return (A - Y) / np.clip(A * (1.0 - A), _TINY, None)
 
 
 def softmax_cross_entropy(A, Y):
     r"""Per-example categorical cross-entropy :math:`-\sum_k y_k\log a_k`, shape ``(m,)``."""
-    A = np.asarray(A, dtype=np.float64)
+    A, Y = _pair(A, Y)
+    _probabilities(A, "softmax outputs")
     return -np.sum(Y * np.log(np.clip(A, _TINY, None)), axis=1)
 
 
 def softmax_cross_entropy_grad(A, Y):
     r""":math:`\partial \ell/\partial a_k = -y_k/a_k`."""
-    A = np.asarray(A, dtype=np.float64)
+    A, Y = _pair(A, Y)
+    _probabilities(A, "softmax outputs")
     return -Y / np.clip(A, _TINY, None)
 
 
 def softplus(Z):
     r""":math:`\log(1+e^{z})`, stable for any finite z: :math:`\max(z,0) + \log(1+e^{-|z|})`."""
-    Z = np.asarray(Z, dtype=np.float64)
+    Z = v.as_float_array(Z, "Z", "an array of numbers")
     return np.maximum(Z, 0.0) + np.log1p(np.exp(-np.abs(Z)))
 
 
 def logsumexp(Z):
     r"""Row-wise :math:`\log\sum_k e^{z_k}`, shape ``(m,)``, by shifting by the row maximum."""
-    Z = np.asarray(Z, dtype=np.float64)
+    Z = _rows(Z, "Z", "(m, K)")
+    if Z.shape[1] == 0:
+        raise ValueError(f"Z must have at least one column (one logit per class); got shape {Z.shape}")
     zmax = Z.max(axis=1)
     return zmax + np.log(np.sum(np.exp(Z - zmax[:, None]), axis=1))
 
@@ -108,14 +144,14 @@ def sigmoid_cross_entropy_from_logits(Z, Y):
     :math:`-\log(1-\sigma(z)) = \mathrm{softplus}(z)`,
     :math:`\ell = \sum_k [\mathrm{softplus}(z_k) - y_k z_k]`.  Shape ``(m,)``.
     """
-    Z = np.asarray(Z, dtype=np.float64)
+    Z, Y = _pair(Z, Y, "Z")
     return np.sum(softplus(Z) - Y * Z, axis=1)
 
 
 def softmax_cross_entropy_from_logits(Z, Y):
     r"""Categorical cross-entropy of ``softmax(Z)`` against ``Y``:
     :math:`\ell = \sum_k y_k(\mathrm{logsumexp}(z) - z_k)`.  Shape ``(m,)``."""
-    Z = np.asarray(Z, dtype=np.float64)
+    Z, Y = _pair(Z, Y, "Z")
     return np.sum(Y * (logsumexp(Z)[:, None] - Z), axis=1)
 
 

@@ -144,3 +144,97 @@ def test_regularization_accepts_lists_ints_and_numpy_scalars():
     got = regularization.l2_penalty([[[1, 2], [3, 4]]], np.float32(0.5), np.int64(5))
     assert isinstance(got, float) and got == pytest.approx(0.5 / 10 * 30)
     np.testing.assert_array_equal(regularization.l2_gradient([[1, 2]], 1, 2), [[0.5, 1.0]])
+
+
+# ------------------------------------------------- the rest of the API (delta, losses, activations,
+# gradcheck, plots, widgets' views): argument, expected, actual — never numpy's own message
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+from bp_lib import activations, delta, gradcheck, losses, plots  # noqa: E402
+from bp_lib.widgets import explorers, stepper  # noqa: E402
+
+_Z, _Y3 = np.ones((5, 4)), np.full((5, 3), 1 / 3)
+_NET = bp_lib.Network([2, 3, 1], seed=0)
+REST = [
+    ("output_delta shapes", lambda: delta.output_delta(_Z, _Z, _Y3, "sigmoid", "mse"), ValueError,
+     r"Z, A, Y must all have the shape \(m, s_L\); got Z \(5, 4\), A \(5, 4\), Y \(5, 3\)"),
+    ("output_delta unsupported pair", lambda: delta.output_delta(_Z, _Z, _Z, "softmax", "cross_entropy"),
+     ValueError, "loss 'cross_entropy' is not defined for a 'softmax' output"),
+    ("output_delta_mse shapes", lambda: delta.output_delta_mse(_Z, _Z, _Y3), ValueError, "must all have the shape"),
+    ("softmax CE delta shapes", lambda: delta.output_delta_softmax_cross_entropy(_Z, _Y3), ValueError,
+     r"A, Y must all have the shape"),
+    ("hidden_delta text", lambda: delta.hidden_delta("d", np.ones((3, 4)), _Z), TypeError, "delta_next must be"),
+    ("layer_gradients 1-D", lambda: delta.layer_gradients(np.ones(3), _Z), ValueError, "delta must be 2-D"),
+    ("mse shapes", lambda: losses.mse(_Z, _Y3), ValueError, r"A and Y must have the same shape \(m, s_L\)"),
+    ("mse 1-D", lambda: losses.mse(np.ones(3), np.ones(3)), ValueError, r"A must be 2-D .* use A\[None, :\]"),
+    ("cross_entropy of logits", lambda: losses.cross_entropy(np.full((2, 2), 2.0), np.ones((2, 2))),
+     ValueError, r"A must hold sigmoid outputs .* from 2 to 2 .*_from_logits"),
+    ("softmax CE of logits", lambda: losses.softmax_cross_entropy(-_Y3, _Y3), ValueError, "softmax outputs"),
+    ("logsumexp 1-D", lambda: losses.logsumexp(np.ones(3)), ValueError, r"Z must be 2-D \(m, K\)"),
+    ("softplus text", lambda: losses.softplus("z"), TypeError, "Z must be an array of numbers; got str"),
+    ("from_logits shapes", lambda: losses.softmax_cross_entropy_from_logits(_Z, _Y3), ValueError,
+     "Z and Y must have the same shape"),
+    ("sigmoid complex", lambda: activations.sigmoid(np.ones(2) * 1j), TypeError, r"\(real\); got complex"),
+    ("sigmoid None", lambda: activations.sigmoid(None), TypeError, "Z must be an array of numbers; got NoneType"),
+    ("relu_derivative None", lambda: activations.relu_derivative(None), TypeError, "Z must be"),
+    ("tanh out wrong shape", lambda: activations.tanh(_Z, out=np.empty((4, 5))), ValueError,
+     r"out must be a float64 array shaped like Z \(5, 4\); got float64 array of shape \(4, 5\)"),
+    ("softmax no logits", lambda: activations.softmax(np.ones((3, 0))), ValueError, "at least one logit"),
+    ("numerical_gradient not callable", lambda: gradcheck.numerical_gradient(3, np.ones(3)), TypeError,
+     "f must be a function of no arguments"),
+    ("numerical_gradient f gives an array", lambda: gradcheck.numerical_gradient(lambda: np.ones(2), np.ones(3)),
+     TypeError, r"f\(\) must return one number .* shape \(2,\) — sum or average it first"),
+    ("report tolerance", lambda: gradcheck.report("x", np.ones(3), np.ones(3), tolerance=-1), ValueError,
+     "tolerance must be > 0"),
+    ("relative_error text", lambda: gradcheck.relative_error("a", np.ones(3)), TypeError, "analytic must be"),
+    ("plot_history None", lambda: plots.plot_history(None), TypeError,
+     "history must be a bp_lib.History .*; got NoneType"),
+    ("plot_train_val None", lambda: plots.plot_train_val(None), TypeError, "history must be a bp_lib.History"),
+    ("plot_cost_curves None", lambda: plots.plot_cost_curves([None]), TypeError, r"histories\[0\] must be"),
+    ("plot_batch_modes empty", lambda: plots.plot_batch_modes([]), ValueError, "at least one bp_lib.History"),
+    ("plot_delta_flow text", lambda: plots.plot_delta_flow("net", X, Y), TypeError, "net must be a bp_lib.Network"),
+    ("plot_trace_heatmaps None", lambda: plots.plot_trace_heatmaps(None), TypeError, "trace must be"),
+    ("plot_lambda_curve lengths", lambda: plots.plot_lambda_curve([1, 2], [1], [1, 2]), ValueError,
+     "one entry per λ"),
+    ("plot_weight_sizes text", lambda: plots.plot_weight_sizes("W"), TypeError, "weights must be a non-empty list"),
+    ("confusion_matrix label", lambda: plots.confusion_matrix([0, 5], [0, 1], 3), ValueError,
+     r"y_true must be 1-D whole class indices in 0..2; got shape \(2,\), values 0 to 5"),
+    ("plot_validation_points rows", lambda: plots.plot_validation_points(np.ones((3, 2)), np.ones((4, 1)), None),
+     ValueError, "Y_val must have 3 rows"),
+    ("lambda_view resolution", lambda: explorers.lambda_view(0.1, resolution=1), ValueError,
+     "resolution must be >= 2"),
+    ("describe_eta_run None", lambda: explorers.describe_eta_run(None), TypeError, "history must be"),
+    ("figure_png None", lambda: explorers.figure_png(None), TypeError, "fig must be a matplotlib Figure"),
+    ("describe_step text", lambda: stepper.describe_step("net", 0), TypeError, "net must be a bp_lib.Network"),
+    ("stepper_png dpi", lambda: stepper.stepper_png(_NET, np.ones((2, 2)), np.ones((2, 1)) / 2, 0, dpi=0),
+     ValueError, "dpi must be > 0"),
+]
+
+
+@pytest.mark.parametrize("label,call,exc,pattern", REST, ids=[c[0] for c in REST])
+def test_the_rest_of_the_api_refuses_bad_input_clearly(label, call, exc, pattern):
+    import matplotlib.pyplot as plt
+    try:
+        with pytest.raises(exc, match=pattern):
+            call()
+    finally:
+        plt.close("all")
+
+
+def test_lists_ints_and_float32_are_accepted_with_float64_results():
+    rng = np.random.default_rng(0)
+    Z = rng.normal(size=(4, 3))
+    A, Yl = activations.sigmoid(Z), (rng.random((4, 3)) > 0.5).astype(int)
+    for z in (Z.tolist(), Z.astype(np.float32), np.float32(0.5), 2):
+        out = activations.sigmoid(z)
+        assert out.dtype == np.float64 and np.allclose(out, activations.sigmoid(np.asarray(z, float)))
+    assert np.allclose(delta.output_delta(Z.tolist(), A.tolist(), Yl, "sigmoid", "cross_entropy"), A - Yl)
+    assert losses.mse(A.astype(np.float32), Yl).dtype == np.float64
+    assert np.allclose(losses.cross_entropy(A.tolist(), Yl.tolist()), losses.cross_entropy(A, Yl))
+    W = rng.normal(size=(3, 5))
+    d = delta.hidden_delta(A.tolist(), W.astype(np.float32), rng.normal(size=(4, 5)).tolist(), "tanh")
+    assert d.dtype == np.float64 and d.shape == (4, 5)
+    dW, db = delta.layer_gradients(A.tolist(), np.ones((4, 2), dtype=int))
+    assert dW.shape == (3, 2) and dW.dtype == db.dtype == np.float64
+    assert gradcheck.numerical_gradient(lambda: np.float32(1.0), np.ones(2)).tolist() == [0.0, 0.0]

@@ -13,6 +13,18 @@ import numpy as np
 from .. import _validate as v
 
 
+def check_history(value, name="history"):
+    """A :class:`bp_lib.History` (what :func:`bp_lib.train` returns), or a clear TypeError."""
+    from ..training import History
+    return v.instance(value, name, History, "a bp_lib.History (what bp_lib.train returns)")
+
+
+def check_network(value, name="net"):
+    """A :class:`bp_lib.Network`, or a clear TypeError."""
+    from ..network import Network
+    return v.instance(value, name, Network, "a bp_lib.Network")
+
+
 def _axes(ax, figsize):
     if ax is None:
         _, ax = plt.subplots(figsize=figsize)
@@ -132,6 +144,7 @@ def plot_history(history, ax=None, *, label=None, x="epoch", log=True, **style):
     A run that diverged is drawn up to its last finite cost and labelled so.
     Returns the ``Axes``.
     """
+    check_history(history)
     ax = _axes(ax, (5, 3.4))
     cost = np.asarray(history.cost, dtype=float)
     xs = np.arange(len(cost)) if x == "epoch" else np.asarray(history.examples_seen)

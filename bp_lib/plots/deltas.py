@@ -30,6 +30,7 @@ import numpy as np
 from matplotlib.patches import Circle, FancyArrowPatch, Rectangle
 
 from .. import _validate as v
+from .core import check_network
 from ..network import Network
 
 # Colours shared with plots.core's network diagram.
@@ -55,7 +56,7 @@ def plot_delta_flow(net, X, Y, ax=None, *, example=0, title=None):
     units run from layer l+1 to layer l, labelled with the recursion's two
     operations.  Returns the ``Axes``.
     """
-    trace = net.backprop(X, Y)
+    trace = check_network(net).backprop(X, Y)
     example = v.integer(example, "example", low=0, high=trace.deltas[0].shape[0] - 1)
     sizes = net.sizes
     L = net.n_layers
@@ -150,6 +151,9 @@ def plot_trace_heatmaps(trace, Y=None, ax=None, *, shown=None, highlight=(), rea
     written under it, so a small δ deep in the network is still
     visible.  Returns the ``Axes``.
     """
+    from ..network import ForwardTrace
+    v.instance(trace, "trace", ForwardTrace, "a bp_lib ForwardTrace or BackpropTrace "
+               "(net.forward_trace(X) or net.backprop(X, Y))")
     L = len(trace.zs)
     m = trace.activations[0].shape[0]
     sizes = [A.shape[1] for A in trace.activations]

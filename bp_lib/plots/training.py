@@ -14,7 +14,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import _validate as v
-from .core import plot_decision_boundary, plot_history
+from .core import check_history, plot_decision_boundary, plot_history
 
 #: One colour per batch mode, the same in every figure of chapter 6.
 MODE_COLOURS = {"full batch": "#4c72b0", "mini-batch": "#55a868", "single sample": "#c44e52"}
@@ -26,6 +26,19 @@ def _axes(ax, figsize):
     return ax
 
 
+def _histories(histories, labels):
+    """A non-empty list of :class:`bp_lib.History` and as many labels (or ``None`` each)."""
+    if isinstance(histories, (str, bytes)) or not hasattr(histories, "__iter__"):
+        raise TypeError(f"histories must be a list of bp_lib.History; got {type(histories).__name__}")
+    histories = [check_history(h, f"histories[{i}]") for i, h in enumerate(histories)]
+    if not histories:
+        raise ValueError("histories must hold at least one bp_lib.History; got an empty list")
+    labels = list(labels) if labels else [None] * len(histories)
+    if len(labels) != len(histories):
+        raise ValueError(f"labels must give one label per history ({len(histories)}); got {len(labels)}")
+    return histories, labels
+
+
 def mode_name(batch_size):
     """``None`` → ``"full batch"``, ``1`` → ``"single sample"``, ``k`` → ``"mini-batch"``."""
     return {None: "full batch", 1: "single sample"}.get(batch_size, "mini-batch")
@@ -34,6 +47,8 @@ def mode_name(batch_size):
 def plot_validation_points(X_val, Y_val, ax):
     """Validation points as hollow markers (class 0 blue, class 1 red), on top of a boundary."""
     X_val = v.as_matrix(X_val, "X_val", cols=2, what="(m, 2)")
+    Y_val = v.as_matrix(Y_val, "Y_val", rows=X_val.shape[0],
+                        what=f"(m, 1) or (m, K) with m = {X_val.shape[0]}, like X_val")
     labels = np.argmax(Y_val, axis=1) if Y_val.shape[1] > 1 else (Y_val[:, 0] > 0.5).astype(int)
     for k, colour in ((0, "#2166ac"), (1, "#b2182b")):
         pts = X_val[labels == k]
@@ -77,6 +92,7 @@ def plot_train_val(history, ax=None, *, title=None):
     Both curves leave the L2 term out so they compare like with like; a gap
     that opens between them is overfitting.  Returns the ``Axes``.
     """
+    check_history(history)
     ax = _axes(ax, (4.5, 3.2))
     epochs = np.arange(len(history.loss))
     ax.plot(epochs, history.loss, color="#4c72b0", label="training loss")
@@ -93,8 +109,14 @@ def plot_train_val(history, ax=None, *, title=None):
 
 def plot_lambda_curve(lams, train_losses, val_losses, ax=None):
     """Final training and validation loss against λ (symmetric-log λ axis, so λ = 0 fits)."""
+    lams = v.as_float_array(lams, "lams", "a 1-D array of λ values")
+    train_losses = v.as_float_array(train_losses, "train_losses", "one loss per λ")
+    val_losses = v.as_float_array(val_losses, "val_losses", "one loss per λ")
+    if lams.ndim != 1 or train_losses.shape != lams.shape or val_losses.shape != lams.shape:
+        raise ValueError(f"lams, train_losses and val_losses must be 1-D of one length (one "
+                         f"entry per λ); got shapes {lams.shape}, {train_losses.shape}, "
+                         f"{val_losses.shape}")
     ax = _axes(ax, (4.5, 3.2))
-    lams = np.asarray(lams, dtype=float)
     ax.plot(lams, train_losses, "o-", color="#4c72b0", label="training loss")
     ax.plot(lams, val_losses, "s-", color="#dd8452", label="validation loss")
     positive = lams[lams > 0]
@@ -111,6 +133,10 @@ def plot_weight_sizes(weights, ax=None, *, ymax=None, bare=False):
     ``bare=True`` draws no axis ticks (the layer names and values are written on the
     bars), which makes the figure quicker to redraw.
     """
+    if isinstance(weights, np.ndarray) or not isinstance(weights, (list, tuple)) or not weights:
+        raise TypeError(f"weights must be a non-empty list of weight matrices (net.weights); "
+                        f"got {type(weights).__name__}")
+    weights = [v.as_float_array(W, f"weights[{l}]", "a weight matrix") for l, W in enumerate(weights)]
     ax = _axes(ax, (3, 3.2))
     norms = [float(np.linalg.norm(W)) for W in weights]
     sup = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
@@ -140,9 +166,8 @@ def plot_cost_curves(histories, ax=None, *, x="epoch", labels=None, ymax=None):
     (default: 30 × the largest starting cost) are drawn along the top edge,
     and a ✕ there marks the epoch where the cost became infinite.  Returns the ``Axes``.
     """
+    histories, labels = _histories(histories, labels)
     ax = _axes(ax, (5, 3.4))
-    histories = list(histories)
-    labels = labels or [None] * len(histories)
     if ymax is None:
         ymax = 30.0 * max(float(h.cost[0]) for h in histories)
     lowest = ymax
@@ -173,9 +198,8 @@ def plot_batch_modes(histories, ax=None, *, labels=None):
     ``histories``: :class:`bp_lib.History` objects trained for the same number
     of epochs, so their x axes (examples seen) end at the same place.
     """
+    histories, labels = _histories(histories, labels)
     ax = _axes(ax, (5, 3.4))
-    histories = list(histories)
-    labels = labels or [None] * len(histories)
     for h, label in zip(histories, labels):
         name = mode_name(h.batch_size)
         text = label or (name if h.batch_size in (None, 1) else f"mini-batch of {h.batch_size}")
@@ -267,8 +291,19 @@ def plot_confusion_matrix(y_true, y_pred, ax=None, *, n_classes=None, title=None
 
 def confusion_matrix(y_true, y_pred, n_classes):
     """The counts drawn by :func:`plot_confusion_matrix`: ``C[i, j]`` examples of class i predicted j."""
+    n_classes = v.integer(n_classes, "n_classes", low=1)
+    labels = []
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        y = v.as_float_array(y, name, "a 1-D array of class indices")
+        if y.ndim != 1 or np.any(y != np.round(y)) or (y.size and (y.min() < 0 or y.max() >= n_classes)):
+            raise ValueError(f"{name} must be 1-D whole class indices in 0..{n_classes - 1}; got "
+                             f"shape {y.shape}" + (f", values {y.min():g} to {y.max():g}" if y.size else ""))
+        labels.append(y.astype(int))
+    if labels[0].shape != labels[1].shape:
+        raise ValueError(f"y_true and y_pred must have one entry per example each; got "
+                         f"{labels[0].size} and {labels[1].size}")
     C = np.zeros((n_classes, n_classes), dtype=int)
-    np.add.at(C, (np.asarray(y_true, dtype=int), np.asarray(y_pred, dtype=int)), 1)
+    np.add.at(C, (labels[0], labels[1]), 1)
     return C
 
 

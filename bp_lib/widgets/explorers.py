@@ -35,6 +35,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import _validate as v
+from ..plots.core import check_history, check_network
 from .. import datasets
 from ..network import Network
 from ..plots.core import plot_decision_boundary
@@ -120,6 +121,7 @@ def _best_eta_cost(epochs):
 
 def describe_eta_run(history):
     """One sentence on how a run went: diverged, went up, zig-zagged, too slow, or good."""
+    check_history(history)
     c0, c = history.cost[0], history.cost[-1]
     if history.diverged:
         return history.message
@@ -236,6 +238,7 @@ def lambda_view(lam, eta=1.0, *, epochs=LAM_EPOCHS, resolution=60):
     """
     lam = v.real(lam, "lam", low=0.0)
     eta = v.real(eta, "eta", low=0.0, low_inclusive=False)
+    resolution = v.integer(resolution, "resolution", low=2)
     net, history = lambda_run(lam, eta, epochs)
     X, Y, X_val, Y_val = lambda_data()
     text = describe_lambda_run(net, history) if history.diverged else \
@@ -369,6 +372,9 @@ DPI = 100
 def figure_png(fig, dpi=DPI):
     """Render ``fig`` to PNG bytes once (fixed margins, no ``bbox_inches="tight"`` second
     layout pass) and close it: what a widget shows."""
+    from matplotlib.figure import Figure
+    v.instance(fig, "fig", Figure, "a matplotlib Figure")
+    dpi = v.real(dpi, "dpi", low=0.0, low_inclusive=False)
     buffer = io.BytesIO()
     try:
         fig.savefig(buffer, format="png", dpi=dpi)

@@ -21,6 +21,7 @@ import io
 import matplotlib.pyplot as plt
 
 from .. import _validate as v
+from ..plots.core import check_history, check_network
 from ..plots.deltas import plot_trace_heatmaps
 
 _F_PRIME = {"sigmoid": "\\sigma'", "tanh": "\\tanh'", "relu": "\\mathrm{relu}'",
@@ -31,12 +32,12 @@ _F = {"sigmoid": "\\sigma", "tanh": "\\tanh", "relu": "\\mathrm{relu}", "identit
 
 def n_steps(net):
     """Number of steps of the stepper for ``net``: ``2 L + 1`` (input, L forward, L backward)."""
-    return 2 * net.n_layers + 1
+    return 2 * check_network(net).n_layers + 1
 
 
 def describe_step(net, step):
     """``(phase, layer, equation, shapes)`` of step ``step``: what it computes, as mathtext."""
-    L = net.n_layers
+    L = check_network(net).n_layers
     step = v.integer(step, "step", low=0, high=2 * L)
     s = net.sizes
     if step == 0:
@@ -156,6 +157,7 @@ def stepper_png(net, X, Y, step, trace=None, dpi=100):
     The figure has fixed margins, so it is rendered once, without the second
     layout pass of ``bbox_inches="tight"`` that the inline backend would add.
     """
+    dpi = v.real(dpi, "dpi", low=0.0, low_inclusive=False)
     fig = stepper_figure(net, X, Y, step, trace=trace)
     try:
         buffer = io.BytesIO()
