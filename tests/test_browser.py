@@ -215,15 +215,25 @@ class Server:
         return "\n".join(lines[-n:])
 
     def stop(self) -> None:
-        """SIGTERM (the server shuts its kernels down), SIGKILL for the process group if it hangs."""
-        if self.proc is None or self.proc.poll() is not None:
+        """SIGTERM to the whole process group (the server shuts its kernels down; `make lab`'s
+        JupyterLab is make's child and would outlive a signal to make alone), SIGKILL for
+        whatever of the group is left after 15 s."""
+        if self.proc is None:
             return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            self.proc.poll()
+            try:
+                os.killpg(self.proc.pid, 0)          # anyone of the group still alive?
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.proc.wait(timeout=10)
 
 
