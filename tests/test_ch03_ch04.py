@@ -426,3 +426,20 @@ def test_delta_stepper_widget():
     assert slider.value == 0
     slider.value = slider.max
     assert not plt.get_fignums()                   # every drawn figure was closed
+
+
+def test_delta_sizes_compare_layers_of_different_width_fairly():
+    """δ's size per layer is the whole vector's, not a per-unit average: going back from the
+    one-unit output into 16 tanh units must not look like a ×0.25 drop (it did, as RMS per unit)."""
+    rng = np.random.default_rng(0)
+    X, Y = rng.normal(size=(64, 8)), (rng.random((64, 1)) < 0.5).astype(float)
+    sizes = {h: delta_sizes(bp_lib.Network([8] + [16] * 10 + [1], hidden=h, output="sigmoid",
+                                           loss="mse", seed=0), X, Y)
+             for h in ("sigmoid", "tanh", "relu")}
+    for h, s in sizes.items():
+        steps = np.array(s[:-1]) / np.array(s[1:])
+        mean = np.exp(np.mean(np.log(steps)))
+        if h == "sigmoid":
+            assert 0.15 < mean < 0.3 and s[0] / s[-1] < 1e-5      # σ' ≤ 1/4 at every step
+        else:
+            assert 0.75 < mean < 1.0 and steps.min() > 0.5        # no artefact at the output step

@@ -83,6 +83,22 @@ def _forward_mode(c, net, x, y):
     return dW, db
 
 
+def _forward_mode_units(c, net, x, y):
+    zs, acts = _forward(c, net, x)
+    L, s = net.n_layers, net.sizes
+    g = c.mul(acts[-1] - y, fp(zs[-1]))
+    dW, db = [np.zeros_like(W) for W in net.weights], [np.zeros_like(b) for b in net.biases]
+    for k in range(1, L + 1):
+        for j in range(s[k]):
+            zd = np.zeros(s[k])
+            zd[j] = 1.0
+            for l in range(k + 1, L + 1):
+                zd = c.mv(net.weights[l - 1], c.mul(fp(zs[l - 2]), zd))
+            db[k - 1][j] = c.mul(g, zd).sum()
+            dW[k - 1][j] = c.mul(db[k - 1][j], acts[k - 1])
+    return dW, db
+
+
 def _paths(c, net, x, y):
     zs, acts = _forward(c, net, x)
     L, s = net.n_layers, net.sizes
@@ -108,7 +124,7 @@ def _paths(c, net, x, y):
 
 
 METHODS = {"backward": _backward, "finite_differences": _finite_differences,
-           "forward_mode": _forward_mode, "paths": _paths}
+           "forward_mode": _forward_mode, "forward_mode_units": _forward_mode_units, "paths": _paths}
 
 
 @pytest.mark.parametrize("sizes", [[2, 3, 1], [3, 5, 4, 2], [4, 2, 5, 3, 2], [1, 6]])
@@ -142,6 +158,10 @@ def test_gradient_cost_ratios_grow_with_parameters_and_paths_with_depth():
         r_small = gradient_cost(small, method) / gradient_cost(small, "backward")
         r_large = gradient_cost(large, method) / gradient_cost(large, "backward")
         assert r_large > 4 * r_small
+    # a sweep per unit: the gap grows with the number of units (×4 here), not with P (×16)
+    r_small, r_large = (gradient_cost(n, "forward_mode_units") / gradient_cost(n, "backward")
+                        for n in (small, large))
+    assert 2.5 * r_small < r_large < 6 * r_small
     paths = [gradient_cost([4] * (d + 1), "paths") for d in range(1, 9)]
     assert all(b > 3 * a for a, b in zip(paths[2:], paths[3:]))
 
@@ -286,7 +306,10 @@ def test_plot_backward_steps_rows_and_colour_bars():
     plt.close("all")
 
 
-def test_plot_gradient_costs_four_methods_and_forward_pass():
-    fig = plot_gradient_costs(max_depth=4, max_width=8)
-    assert [len(ax.lines) for ax in fig.axes] == [5, 5]
+def test_plot_gradient_costs_five_methods_and_forward_pass():
+    fig = plot_gradient_costs(width=6, max_depth=4, max_width=8)
+    assert [len(ax.lines) for ax in fig.axes] == [6, 6]
+    drawn = {line.get_label(): list(line.get_ydata()) for line in fig.axes[0].lines}
+    assert drawn["one forward-mode sweep per unit"] == [gradient_cost([6] * (d + 1), "forward_mode_units")
+                                                        for d in range(1, 5)]
     plt.close("all")

@@ -295,14 +295,16 @@ def plot_work_counts(*, width=4, max_depth=10, depth=4, max_width=12, axes=None)
 
 # ------------------------------------------------------------------ vanishing gradients
 def delta_sizes(net, X, Y):
-    """Root-mean-square of every layer's δ over the batch: a list of L floats, layer 1 first."""
+    r"""The size of every layer's δ: :math:`\sqrt{\frac1m\sum_i\lVert\delta^{(l)}_{[i]}\rVert^2}`, the
+    root mean square over the batch of each example's whole δ vector (so layers of different
+    widths compare fairly); a list of L floats, layer 1 first."""
     trace = net.backprop(X, Y)
-    return [float(np.sqrt(np.mean(D * D))) for D in trace.deltas]
+    return [float(np.sqrt(np.sum(D * D) / D.shape[0])) for D in trace.deltas]
 
 
 def plot_delta_sizes(*, depth=10, width=16, activations=("sigmoid", "tanh", "relu"), m=64,
                      n_in=8, seed=0, ax=None):
-    r"""RMS size of δ⁽ˡ⁾ per layer in a deep network, one line per hidden activation.
+    r"""The size of δ⁽ˡ⁾ per layer (:func:`delta_sizes`) in a deep network, one line per hidden activation.
 
     Each network is ``[n_in] + [width] * depth + [1]`` with a sigmoid output
     and squared error, the library's initialisation
@@ -328,7 +330,7 @@ def plot_delta_sizes(*, depth=10, width=16, activations=("sigmoid", "tanh", "rel
     ax.set_yscale("log")
     ax.set_xticks(layers)
     ax.set_xlabel("layer l (l = L is the output)")
-    ax.set_ylabel("RMS of $\\delta^{(l)}$")
+    ax.set_ylabel("size of $\\delta^{(l)}$ (RMS over the batch of $\\|\\delta_{[i]}\\|$)")
     ax.set_title(f"Size of δ per layer, {depth} hidden layers of {width} units", fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
     ax.legend(fontsize=9)
@@ -337,7 +339,7 @@ def plot_delta_sizes(*, depth=10, width=16, activations=("sigmoid", "tanh", "rel
 
 
 # ------------------------------------------------------------------ why backwards: four methods
-GRADIENT_METHODS = ("paths", "finite_differences", "forward_mode", "backward")
+GRADIENT_METHODS = ("paths", "finite_differences", "forward_mode", "forward_mode_units", "backward")
 
 
 def gradient_cost(sizes, method):
@@ -362,6 +364,11 @@ def gradient_cost(sizes, method):
       :math:`\dot a=f'\odot\dot z`, :math:`\dot z = W\dot a` through layers k+1 … L
       and :math:`g\cdot\dot z^{(L)}`:
       :math:`F + s_L + \sum_k P_k\big(\sum_{l=k+1}^{L}(s_{l-1}+s_l s_{l-1}) + s_L\big)`.
+    * ``"forward_mode_units"`` — the same sweeps, one per **unit** instead of per parameter:
+      every weight and the bias into unit j of layer k act through :math:`z^{(k)}_j` alone,
+      so one sweep with :math:`\dot z^{(k)} = e_j` gives :math:`\partial\ell/\partial z^{(k)}_j`,
+      and that unit's weights cost :math:`s_{k-1}` more (times :math:`a^{(k-1)}`):
+      :math:`F + s_L + \sum_k s_k\big(\sum_{l=k+1}^{L}(s_{l-1}+s_l s_{l-1}) + s_L + s_{k-1}\big)`.
     * ``"paths"`` — one forward pass, then every parameter on its own, summing over its
       :math:`N_l=\prod_{t>l}s_t` paths to the outputs; a path of :math:`L-l` edges costs
       :math:`2(L-l)` multiplications (a W and an f′ per edge), and the sum is multiplied
@@ -384,9 +391,12 @@ def gradient_cost(sizes, method):
                 + sum(s[l] * s[l - 1] + s[l - 1] for l in range(2, L + 1)))
     if method == "finite_differences":
         return 2 * sum(P) * (F + s[L])
+    sweep = [sum(s[l - 1] + s[l] * s[l - 1] for l in range(k + 1, L + 1)) + s[L]
+             for k in range(L + 1)]                  # one tangent sweep from layer k, and g · ż
     if method == "forward_mode":
-        return F + s[L] + sum(P[k] * (sum(s[l - 1] + s[l] * s[l - 1] for l in range(k + 1, L + 1))
-                                      + s[L]) for k in range(1, L + 1))
+        return F + s[L] + sum(P[k] * sweep[k] for k in range(1, L + 1))
+    if method == "forward_mode_units":
+        return F + s[L] + sum(s[k] * (sweep[k] + s[k - 1]) for k in range(1, L + 1))
     total = F
     for l in range(1, L + 1):
         paths = 1
@@ -401,6 +411,7 @@ _METHOD_STYLE = {
     "paths": ("o-", "#c44e52", "enumerate every path, each parameter alone"),
     "finite_differences": ("v-", "#8172b2", "finite differences (2 passes per parameter)"),
     "forward_mode": ("D-", "#dd8452", "one forward-mode sweep per parameter"),
+    "forward_mode_units": ("^-", "#937860", "one forward-mode sweep per unit"),
     "backward": ("s-", "#4c72b0", "one backward sweep (backprop)"),
     "forward": ("--", "0.45", "one forward pass (for scale)"),
 }
@@ -412,7 +423,8 @@ def plot_gradient_costs(*, width=10, max_depth=8, depth=3, max_width=40, axes=No
 
     The gap between path enumeration and the rest is the reuse of sums (it grows
     exponentially with depth); the gap between the per-parameter methods and the
-    backward sweep is a factor of about the number of parameters.  Returns the ``Figure``.
+    backward sweep is a factor of about the number of parameters, and of about the number of
+    units for a forward mode that sweeps once per unit.  Returns the ``Figure``.
     """
     width = v.integer(width, "width", low=1)
     depth = v.integer(depth, "depth", low=1)
@@ -429,7 +441,8 @@ def plot_gradient_costs(*, width=10, max_depth=8, depth=3, max_width=40, axes=No
              f"every layer {width} units wide"),
             (axes[1], widths, [[w] * (depth + 1) for w in widths], "width (units per layer)",
              f"L = {depth} weight layers")):
-        for method in ("paths", "finite_differences", "forward_mode", "backward", "forward"):
+        for method in ("paths", "finite_differences", "forward_mode", "forward_mode_units",
+                       "backward", "forward"):
             style, colour, label = _METHOD_STYLE[method]
             ax.plot(xs, [gradient_cost(s, method) for s in nets], style, color=colour,
                     label=label, ms=4)
@@ -440,7 +453,7 @@ def plot_gradient_costs(*, width=10, max_depth=8, depth=3, max_width=40, axes=No
         ax.tick_params(labelsize=10)
         ax.grid(True, which="major", alpha=0.3)
     axes[0].legend(fontsize=9, loc="upper left")
-    fig.suptitle("Work to get every ∂ℓ/∂θ of one example, four ways", fontsize=12)
+    fig.suptitle("Work to get every ∂ℓ/∂θ of one example, five ways", fontsize=12)
     fig.tight_layout()
     return fig
 
