@@ -154,6 +154,10 @@ def test_plot_output_gradient_draws_the_outer_product_on_one_scale():
     widths = np.array([line.get_linewidth() for line in net_ax.lines]).reshape(3, 5)
     G = np.abs(np.outer(d, a))
     assert np.argmax(widths) == np.argmax(G)               # the widest edge has the largest |δ_j a_k|
+    labels = " ".join(t.get_text() for t in net_ax.texts)  # units counted from 1, as in the text
+    assert "$a_1$" in labels and "$a_5$" in labels and "$a_0$" not in labels and "$\\delta_3$" in labels
+    matrix_ax = next(ax for ax in fig.axes if any(np.asarray(im.get_array()).shape == (3, 5) for im in ax.images))
+    assert [t.get_text() for t in matrix_ax.get_xticklabels()] == ["1", "2", "3", "4", "5"]
 
 
 def test_plot_softmax_jacobian_full_and_diagonal():

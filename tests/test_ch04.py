@@ -313,3 +313,20 @@ def test_plot_gradient_costs_five_methods_and_forward_pass():
     assert drawn["one forward-mode sweep per unit"] == [gradient_cost([6] * (d + 1), "forward_mode_units")
                                                         for d in range(1, 5)]
     plt.close("all")
+
+
+@pytest.mark.parametrize("unset", [None, "zeros"])
+def test_backward_pass_names_a_loop_that_stops_a_layer_early(unset):
+    """000's bound l = n_l − 1, …, 2 read literally: the first layer's gradients never computed."""
+    def early(zs, acts, Y, weights):
+        L, m = len(weights), Y.shape[0]
+        dW = [None] * L if unset is None else [np.zeros_like(W) for W in weights]
+        db = [None] * L if unset is None else [np.zeros(W.shape[0]) for W in weights]
+        D = (acts[-1] - Y) * acts[-1] * (1 - acts[-1])
+        for l in range(L - 1, 0, -1):
+            dW[l], db[l] = D.T @ acts[l] / m, D.mean(axis=0)
+            D = (D @ weights[l]) * acts[l] * (1 - acts[l])
+        return dW, db
+    result = check("backward_pass", early)
+    assert not result.passed and result.mistake.startswith("stops_a_layer_early")
+    assert "range(L - 1, -1, -1)" in result.message

@@ -129,15 +129,16 @@ def _skip_delta(delta_next, delta_skip, W_next, V, Z):
 
 
 def _variant(zs, acts, Y, weights, *, hidden_fp="z", output_fp="z", wrong_layer=False,
-             swapped=False, m_power=1):
+             swapped=False, m_power=1, stop=0, unset=None):
     """The backward pass with one planted mistake (what a recognised mistake returns)."""
     fp = activations.sigmoid_derivative
     choose = {"z": lambda Z, A: fp(Z), "a": lambda Z, A: fp(A), "none": lambda Z, A: 1.0}
     m = Y.shape[0]
     L = len(weights)
-    dW, db = [None] * L, [None] * L
+    dW = [unset if unset is None else np.zeros_like(W) for W in weights]
+    db = [unset if unset is None else np.zeros(W.shape[0]) for W in weights]
     delta = (acts[-1] - Y) * choose[output_fp](zs[-1], acts[-1])
-    for l in range(L - 1, -1, -1):
+    for l in range(L - 1, stop - 1, -1):      # stop=1: the loop ends a layer early (000's bound)
         dW[l] = (acts[l].T @ delta if swapped else delta.T @ acts[l]) / m ** m_power
         db[l] = delta.sum(axis=0) / m ** m_power
         if l > 0:
@@ -167,6 +168,12 @@ def _tanh_softmax_backward(zs, acts, Y, weights, *, fprime_of_z=False, db_mean=T
 def buggy_backward(zs, activations, Y, weights):
     """The backward pass chapter 4's find-the-bug exercise starts from (two bugs planted)."""
     return _tanh_softmax_backward(zs, activations, Y, weights, fprime_of_z=True, db_mean=False)
+
+
+_STOPS_EARLY = ("the first layer's dW[0] and db[0] were never computed: the loop stops one "
+                "layer early (document 000's bound l = n_l − 1, …, 2, written for an input "
+                "numbered 1). The first weight layer needs its gradients too: run the loop "
+                "down to index 0 (range(L - 1, -1, -1)), computing the next δ only while l > 0.")
 
 
 # ---------------------------------------------------------------- the exercises
@@ -249,6 +256,10 @@ register(Exercise(
                 "dW and db were divided by m twice. δ is per example (not divided by m); "
                 "divide once, when you sum over the examples.",
                 lambda zs, acts, Y, Ws: _variant(zs, acts, Y, Ws, m_power=2)),
+        Mistake("stops_a_layer_early", _STOPS_EARLY,
+                lambda zs, acts, Y, Ws: _variant(zs, acts, Y, Ws, stop=1)),
+        Mistake("stops_a_layer_early_zeros", _STOPS_EARLY,
+                lambda zs, acts, Y, Ws: _variant(zs, acts, Y, Ws, stop=1, unset=0.0)),
     ),
 ))
 

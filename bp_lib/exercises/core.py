@@ -145,6 +145,8 @@ def compare(expected, actual, rtol=RTOL, atol=ATOL, where="the result"):
 
 
 def _compare(expected, actual, rtol, atol, where):
+    if expected is None:                   # only a planted mistake's output has None in it
+        return None if actual is None else f"{where} should be None; got {_describe(actual)}"
     if isinstance(expected, (tuple, list)):
         if not isinstance(actual, (tuple, list)):
             return (f"{where} should be a {type(expected).__name__} of {len(expected)} items; "

@@ -113,11 +113,11 @@ def plot_output_gradient(delta, a_prev, *, title=None):
     for k, y in enumerate(y_in):
         ax_net.add_patch(Circle((0, y), 0.11, facecolor=cmap(norm(a_prev[k])), edgecolor="0.3",
                                 zorder=3))
-        ax_net.text(-0.2, y, f"$a_{k}$ = {a_prev[k]:.2f}", ha="right", va="center", fontsize=9.5)
+        ax_net.text(-0.2, y, f"$a_{k + 1}$ = {a_prev[k]:.2f}", ha="right", va="center", fontsize=9.5)
     for j, y in enumerate(y_out):
         ax_net.add_patch(Circle((2.4, y), 0.11, facecolor=cmap(norm(delta[j])), edgecolor="0.3",
                                 zorder=3))
-        ax_net.text(2.6, y, f"$\\delta_{j}$ = {delta[j]:+.2f}", ha="left", va="center",
+        ax_net.text(2.6, y, f"$\\delta_{j + 1}$ = {delta[j]:+.2f}", ha="left", va="center",
                     fontsize=9.5)
     ax_net.text(-0.45, 1.3, "$a^{(L-1)}$, feeding the layer", ha="center", fontsize=9.5)
     ax_net.text(2.75, 1.3, "$\\delta^{(L)}$ of the outputs", ha="center", fontsize=9.5)
@@ -138,6 +138,9 @@ def plot_output_gradient(delta, a_prev, *, title=None):
           "$\\partial\\ell/\\partial W^{(L)} = \\delta\\,(a^{(L-1)})^{T}$: "
           "entry $(j,k)$ is $\\delta_j \\times a_k$")
     ax_mat.set_yticks([])
+    for ax in (ax_col, ax_row, ax_mat):                # units counted from 1, as in the text
+        ax.set_xticks(ax.get_xticks(), [str(int(t) + 1) for t in ax.get_xticks()])
+        ax.set_yticks(ax.get_yticks(), [str(int(t) + 1) for t in ax.get_yticks()])
     fig.text((x0 - 0.55 - c / 2) / width, (y0 + s_L * c + 0.55 + c / 2) / height, "×",
              ha="center", va="center", fontsize=18)
     fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), cax=ax_bar,
