@@ -15,6 +15,8 @@ import numpy as np
 def as_float_array(value, name: str, expected: str) -> np.ndarray:
     """``value`` read as a float64 array (no copy when it already is one), or a
     TypeError saying that ``name`` must be ``expected`` and what came instead."""
+    if type(value) is np.ndarray and value.dtype == np.float64:   # the common case, at once
+        return value
     if isinstance(value, (str, bytes)) or value is None:
         raise TypeError(f"{name} must be {expected}; got {type(value).__name__}")
     if np.iscomplexobj(value):          # numpy would drop the imaginary part with a warning

@@ -169,8 +169,8 @@ def layer_gradients(delta, A_prev, *, out=None):
     m = delta.shape[0]
     dW = np.matmul(delta.T, A_prev, out=dW_out)         # Δᵀ A: Σ_i δ_i a_iᵀ
     dW *= 1.0 / m
-    db = np.sum(delta, axis=0, out=db_out)              # Σ_i δ_i
-    db *= 1.0 / m
+    # Σ_i δ_i / m, the mean row, as the product Δᵀ (1/m, …, 1/m): faster than numpy's column sums
+    db = np.matmul(delta.T, np.full(m, 1.0 / m), out=db_out)
     return dW, db
 
 

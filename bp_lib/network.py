@@ -14,6 +14,7 @@ Shapes (the convention of the whole course, see ``bp_lib``'s docstring):
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
 import numpy as np
@@ -116,10 +117,16 @@ class Network:
         return (f"Network(sizes={self.sizes}, hidden={self.hidden!r}, output={self.output!r}, "
                 f"loss={self.loss!r})")
 
+    def __getstate__(self):
+        """What a copy or a pickle keeps: everything but the arrays kept for :meth:`gradients`."""
+        state = dict(self.__dict__)
+        state.pop("_gradients_workspace", None)
+        return state
+
     def copy(self):
         """An independent copy (same architecture, copied parameters)."""
         other = object.__new__(Network)
-        other.__dict__.update(self.__dict__)
+        other.__dict__.update(self.__getstate__())
         other.sizes = list(self.sizes)
         other.weights = [W.copy() for W in self.weights]
         other.biases = [b.copy() for b in self.biases]
@@ -186,9 +193,18 @@ class Network:
 
     def gradients(self, X, Y, lam=0.0):
         """``(dW, db)``: :math:`\\partial J/\\partial W^{(l)}` and :math:`\\partial J/\\partial b^{(l)}`,
-        lists shaped like ``weights`` and ``biases``."""
-        trace = self.backprop(X, Y, lam)
-        return trace.dW, trace.db
+        lists of new arrays shaped like ``weights`` and ``biases``.
+
+        The passes write into arrays this network keeps for its last batch size (a large
+        batch's new arrays would each cost fresh memory); only the gradients are copied out.
+        Use :meth:`backprop` for every intermediate."""
+        X, Y, lam = self.check_inputs(X, Y, lam)
+        with _GRADIENTS_LOCK:                  # one kept workspace: one call at a time
+            ws = self.__dict__.get("_gradients_workspace")
+            if ws is None or ws.rows != X.shape[0]:
+                ws = self._gradients_workspace = Workspace(rows=X.shape[0])
+            trace = self.backprop(X, Y, lam, workspace=ws, checked=True)
+            return [g.copy() for g in trace.dW], [g.copy() for g in trace.db]
 
     def backprop(self, X, Y, lam=0.0, *, workspace=None, forward=None, checked=False):
         r"""Forward and backward pass with every intermediate: a :class:`BackpropTrace`
@@ -285,8 +301,9 @@ class Workspace:
     large batches, the page faults of fresh memory).
     """
 
-    def __init__(self):
+    def __init__(self, rows=None):
         self._arrays = {}
+        self.rows = rows                       # the batch size it was made for, if one
 
     def array(self, name, layer, shape):
         key = (name, layer, shape)
@@ -304,6 +321,7 @@ class _Fresh:
 
 
 _FRESH = _Fresh()
+_GRADIENTS_LOCK = threading.Lock()
 
 
 _PAIR_ADVICE = {

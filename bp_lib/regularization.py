@@ -4,7 +4,8 @@ The course's convention (document 003): the penalty is
 
 .. math:: \frac{\lambda}{2m}\sum_l \lVert W^{(l)}\rVert_F^2,
 
-with m the number of examples in the cost and the biases not penalized.
+with m the number of **training** examples (the n of chapters 5–6; a mini-batch step keeps it)
+and the biases not penalized.
 Its gradient adds :math:`\frac{\lambda}{m} W^{(l)}` to every weight gradient
 and nothing to the bias gradients.  Document 004 writes :math:`\frac{\lambda}{2}\sum\lVert W\rVert^2`
 instead; the chapter converts one λ into the other (:math:`\lambda_{004} = \lambda/m`).

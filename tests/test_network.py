@@ -343,3 +343,23 @@ def test_delta_functions_write_into_given_arrays_and_refuse_wrong_ones():
     assert np.allclose(db2, D.mean(axis=0), rtol=1e-13) and np.array_equal(dW, dW2)
     with pytest.raises(ValueError, match=r"out\[0\] \(dW\) must be an array of shape \(3, 4\)"):
         delta.layer_gradients(D, A_prev, out=(np.empty((4, 3)), np.empty(3)))
+
+
+def test_gradients_reuses_its_memory_but_hands_out_arrays_of_its_own():
+    import pickle
+    rng = np.random.default_rng(8)
+    net = bp_lib.Network([4, 6, 3], hidden="tanh", output="softmax", loss="softmax_cross_entropy")
+    X = rng.normal(size=(9, 4))
+    Y1, Y2 = (bp_lib.one_hot(rng.integers(0, 3, 9), 3) for _ in range(2))
+    dW1, db1 = net.gradients(X, Y1, lam=0.1)
+    kept = [g.copy() for g in dW1 + db1]
+    dW2, db2 = net.gradients(X, Y2, lam=0.1)                 # same shapes: the kept arrays are reused
+    assert all(np.array_equal(a, b) for a, b in zip(dW1 + db1, kept)), "an earlier result changed"
+    trace = net.backprop(X, Y2, lam=0.1)
+    assert all(np.array_equal(a, b) for a, b in zip(dW2 + db2, trace.dW + trace.db))
+    assert not any(np.shares_memory(a, b) for a in dW2 + db2 for b in dW1 + db1)
+    assert "_gradients_workspace" in net.__dict__
+    assert "_gradients_workspace" not in net.copy().__dict__
+    assert "_gradients_workspace" not in pickle.loads(pickle.dumps(net)).__dict__
+    dW3, _ = net.gradients(X[:5], Y2[:5])                     # another batch size: new arrays
+    assert dW3[0].shape == dW1[0].shape and net._gradients_workspace.rows == 5
