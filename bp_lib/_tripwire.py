@@ -105,7 +105,7 @@ def _targets():
                 found.append((f"{module_name}.{name}", f))
             elif inspect.isclass(f) and f.__module__ == module.__name__ and module_name == "network":
                 for attr, g in vars(f).items():
-                    if inspect.isfunction(g) and attr not in ("__init__", "__repr__"):
+                    if inspect.isfunction(g) and not attr.startswith("__"):   # copy/pickle work
                         found.append((f"{name}.{attr}", g))
     return [(k, f) for k, f in found if f.__closure__ is None]
 

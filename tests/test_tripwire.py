@@ -307,3 +307,15 @@ def test_the_trials_of_one_check_vary_the_shapes(ex):
     for seed in (0, 1):
         shapes = {str(_shapes(case)) for case in ex.cases(np.random.default_rng(seed))}
         assert len(shapes) > 1, (ex.id, shapes)
+
+
+def test_copying_or_pickling_a_network_inside_a_judged_function_is_not_a_library_call():
+    import copy as copy_module
+    import pickle
+    net = bp_lib.Network([3, 4, 2], seed=0)
+    net.gradients(np.ones((2, 3)), np.full((2, 2), 0.5))        # the network now keeps arrays
+    with tw.tripwire(()) as called:
+        twin = copy_module.deepcopy(net)
+        again = pickle.loads(pickle.dumps(net))
+    assert not called
+    assert np.array_equal(twin.weights[0], net.weights[0]) and again.sizes == net.sizes
