@@ -32,6 +32,9 @@ def test_gradient_benchmark_agrees_with_scikit_learn_and_prints_every_part():
     assert all(float(r) > 0 for r, _ in ratios)
     assert re.search(r"bp_lib +median +\d+\.\d+ ms .* 0\.0 page faults per call", out), \
         "bp_lib's training path should make no new memory per call"
+    assert len(re.findall(r"scikit-learn / public net\.gradients = \d+\.\d\d", out)) == 2
+    assert re.search(r"bp_lib \(validated\) +median +\d+\.\d+ ms .* 0\.0 page faults per call", out), \
+        "the public net.gradients should write into the arrays its network keeps"
 
 
 def test_gradient_benchmark_refuses_to_time_gradients_that_disagree(tmp_path):
