@@ -53,6 +53,7 @@ bench: $(VENV)/.dev
 	$(PY) benchmarks/bench_gradients.py
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_widgets.py
+	$(PY) benchmarks/profile_epoch.py
 
 # Lecturing (docs/lecturing.md): offline HTML slide decks and a static site of the course,
 # rendered from the stored notebooks. Decks default to the complete notebooks (a lecturer's),

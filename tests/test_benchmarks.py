@@ -77,3 +77,10 @@ def test_training_benchmark_trains_the_same_network_three_ways():
     assert len(accuracies) == 6 and max(accuracies) - min(accuracies[:3]) < 0.05 \
         and max(accuracies[3:]) - min(accuracies[3:]) < 0.05, out
     assert len(re.findall(r"bp_lib is [\d.]+× faster than (scikit-learn|PyTorch)", out)) == 4, out
+
+
+def test_epoch_profile_prints_every_part():
+    result = run("profile_epoch.py", "--repeats", "3")
+    assert result.returncode == 0, result.stderr
+    parts = re.findall(r"^  +(.+?) +(\d+\.\d{3}) ms$", result.stdout, flags=re.M)
+    assert len(parts) == 6 and all(float(ms) > 0 for _, ms in parts)
