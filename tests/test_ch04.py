@@ -63,19 +63,29 @@ def _finite_differences(c, net, x, y):
     return g[:net.n_layers], g[net.n_layers:]
 
 
-def _forward_mode(c, net, x, y):
+def _tangent_setup(c, net, x, y):
+    """Forward pass, g = (a − y) ⊙ f'(z⁽ᴸ⁾) once, and zeroed gradient lists."""
     zs, acts = _forward(c, net, x)
-    L, s = net.n_layers, net.sizes
     g = c.mul(acts[-1] - y, fp(zs[-1]))
-    dW, db = [np.zeros_like(W) for W in net.weights], [np.zeros_like(b) for b in net.biases]
-    for k in range(1, L + 1):
+    return zs, acts, g, [np.zeros_like(W) for W in net.weights], [np.zeros_like(b) for b in net.biases]
+
+
+def _push(c, net, zs, k, zd):
+    """A tangent ż⁽ᵏ⁾ pushed through layers k+1 … L: ż ← W (f' ⊙ ż)."""
+    for l in range(k + 1, net.n_layers + 1):
+        zd = c.mv(net.weights[l - 1], c.mul(fp(zs[l - 2]), zd))
+    return zd
+
+
+def _forward_mode(c, net, x, y):
+    zs, acts, g, dW, db = _tangent_setup(c, net, x, y)
+    s = net.sizes
+    for k in range(1, net.n_layers + 1):
         for j in range(s[k]):
             for col in range(s[k - 1] + 1):
                 zd = np.zeros(s[k])
                 zd[j] = acts[k - 1][col] if col < s[k - 1] else 1.0
-                for l in range(k + 1, L + 1):
-                    zd = c.mv(net.weights[l - 1], c.mul(fp(zs[l - 2]), zd))
-                val = c.mul(g, zd).sum()
+                val = c.mul(g, _push(c, net, zs, k, zd)).sum()
                 if col < s[k - 1]:
                     dW[k - 1][j, col] = val
                 else:
@@ -84,17 +94,13 @@ def _forward_mode(c, net, x, y):
 
 
 def _forward_mode_units(c, net, x, y):
-    zs, acts = _forward(c, net, x)
-    L, s = net.n_layers, net.sizes
-    g = c.mul(acts[-1] - y, fp(zs[-1]))
-    dW, db = [np.zeros_like(W) for W in net.weights], [np.zeros_like(b) for b in net.biases]
-    for k in range(1, L + 1):
+    zs, acts, g, dW, db = _tangent_setup(c, net, x, y)
+    s = net.sizes
+    for k in range(1, net.n_layers + 1):
         for j in range(s[k]):
             zd = np.zeros(s[k])
             zd[j] = 1.0
-            for l in range(k + 1, L + 1):
-                zd = c.mv(net.weights[l - 1], c.mul(fp(zs[l - 2]), zd))
-            db[k - 1][j] = c.mul(g, zd).sum()
+            db[k - 1][j] = c.mul(g, _push(c, net, zs, k, zd)).sum()
             dW[k - 1][j] = c.mul(db[k - 1][j], acts[k - 1])
     return dW, db
 
