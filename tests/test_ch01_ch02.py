@@ -431,7 +431,7 @@ def test_batch_product_frames_row_i_column_j_and_their_entry(rng):
     w_h = sorted((round(p.get_width() / 0.62), round(p.get_height() / 0.62)) for p in frames)
     assert w_h == sorted([(3, 1), (1, 3), (1, 1), (1, 1)])   # a row of A, a column of Wᵀ, b_j, Z_ij
     z = sum(A[2, k] * W[4, k] for k in range(3)) + b[4]
-    assert any(t.get_text().startswith("$Z_{24}$") and t.get_text().split("=")[-1].strip().startswith(f"{z:.2f}")
+    assert any(t.get_text().startswith("$Z_{35}$") and t.get_text().split("=")[-1].strip().startswith(f"{z:.2f}")
                for t in ax.texts), [t.get_text() for t in ax.texts][-1]
     numbers = {t.get_text() for t in ax.texts}
     assert f"{z:.2f}" in numbers                              # drawn in Z's block too
@@ -459,3 +459,15 @@ def test_forward_pass_names_a_swapped_return_and_a_loop_that_stops_early(order, 
     result = check("forward_pass", _forward_as_learner(order, stop))
     assert not result.passed and result.mistake == name
     assert ("(zs, activations)" if stop == 0 else "range(1, L + 1)") in result.message
+
+
+def test_collapse_linear_names_a_bias_multiplied_by_the_combined_W():
+    def sequential(weights, biases):
+        W, b = weights[0], biases[0]
+        for W_next, b_next in zip(weights[1:], biases[1:]):
+            W = W_next @ W
+            b = W @ b + b_next                 # uses the W just updated
+        return W, b
+    result = check("collapse_linear", sequential)
+    assert not result.passed and result.mistake == "product_order_reversed"
+    assert "before W is updated" in result.message

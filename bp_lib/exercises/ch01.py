@@ -204,9 +204,12 @@ register(Exercise(
     trials=4,
     mistakes=(
         Mistake("product_order_reversed",
-                "the matrices multiply in the order the layers apply them, right to left: the "
-                "first layer's W⁽¹⁾ acts on x first, so it stands on the right, "
-                "W = W⁽ᴸ⁾ ⋯ W⁽²⁾ W⁽¹⁾.", raises=r"matmul|not aligned"),
+                "a matrix product got sizes that do not fit. Either the matrices multiply in the "
+                "wrong order — the layers apply right to left, the first layer's W⁽¹⁾ acts on x "
+                "first, so it stands on the right, W = W⁽ᴸ⁾ ⋯ W⁽²⁾ W⁽¹⁾ — or the bias was "
+                "multiplied by the W already combined: the bias so far passes through the next "
+                "layer's weights alone, b ← W⁽ˡ⁺¹⁾ b + b⁽ˡ⁺¹⁾, computed before W is updated.",
+                raises=r"matmul|not aligned"),
         Mistake("biases_summed",
                 "the biases were added up, but an earlier bias passes through every later "
                 "layer's weights: two layers give W⁽²⁾ b⁽¹⁾ + b⁽²⁾, not b⁽¹⁾ + b⁽²⁾ (the "

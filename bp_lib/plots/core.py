@@ -229,6 +229,7 @@ def plot_batch_product(A_prev, W, b, *, example=0, unit=0, title=None):
     Every block is drawn with one cell per entry (so the shapes can be seen) and its numbers;
     row ``example`` of ``A_prev``, column ``unit`` of :math:`W^{\mathsf T}` (row ``unit`` of W)
     and the entry of Z they make are framed, and the sum for that entry is written out.
+    ``example`` and ``unit`` are numpy's 0-based indices; the figure labels them from 1.
     Returns the ``Figure``.
     """
     A = v.as_matrix(A_prev, "A_prev", what="(m, s_(l-1))")
@@ -279,9 +280,10 @@ def plot_batch_product(A_prev, W, b, *, example=0, unit=0, title=None):
             ax.text(x + gap / 2, height / 2, ops[n], ha="center", va="center", fontsize=16)
             x += gap
     terms = " + ".join(f"({A[i, k]:.2f})({W[j, k]:.2f})" for k in range(s_prev))
+    r, c = i + 1, j + 1                           # counted from 1, as in the chapters
     ax.text(x / 2, -0.85,
-            f"$Z_{{{i}{j}}}$ = row {i} of $A$ · column {j} of $W^T$ + $b_{{{j}}}$ = {terms} "
-            f"+ ({b[j]:.2f}) = {Z[i, j]:.2f}   (rows and columns counted from 0, as in numpy)",
+            f"$Z_{{{r}{c}}}$ = row {r} of $A$ · column {c} of $W^T$ + $b_{{{c}}}$ = {terms} "
+            f"+ ({b[j]:.2f}) = {Z[i, j]:.2f}   (rows and columns counted from 1)",
             ha="center", va="top", fontsize=9)
     ax.set_xlim(-0.3, x + 0.3)
     ax.set_ylim(-1.5, height + 1.0)
