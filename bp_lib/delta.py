@@ -132,9 +132,7 @@ def hidden_delta(delta_next, W_next, Z, activation="sigmoid", *, A=None, out=Non
                          f"Z (m, s_l); got delta_next {delta_next.shape}, W_next {W_next.shape}, "
                          f"Z {Z.shape}")
     for name, arr in (("A", A), ("out", out), ("scratch", scratch)):
-        if arr is not None and (not isinstance(arr, np.ndarray) or arr.shape != Z.shape):
-            got = arr.shape if isinstance(arr, np.ndarray) else type(arr).__name__
-            raise ValueError(f"{name} must be an array shaped like Z {Z.shape}; got {got}")
+        _given(name, arr, Z.shape, "shaped like Z ")
     G = np.matmul(delta_next, W_next, out=out)          # the linear step: ∂ℓ/∂a = Δ W
     return act.backward.inplace(G, Z, A, scratch)       # the activation's step: ⊙ f'(Z)
 
@@ -161,11 +159,8 @@ def layer_gradients(delta, A_prev, *, out=None):
         raise ValueError(f"delta and A_prev must have the same number of rows (examples); got "
                          f"delta {delta.shape} and A_prev {A_prev.shape}")
     dW_out, db_out = (None, None) if out is None else out
-    for name, arr, shape in (("out[0] (dW)", dW_out, (delta.shape[1], A_prev.shape[1])),
-                             ("out[1] (db)", db_out, (delta.shape[1],))):
-        if arr is not None and (not isinstance(arr, np.ndarray) or arr.shape != shape):
-            got = arr.shape if isinstance(arr, np.ndarray) else type(arr).__name__
-            raise ValueError(f"{name} must be an array of shape {shape}; got {got}")
+    _given("out[0] (dW)", dW_out, (delta.shape[1], A_prev.shape[1]), "of shape ")
+    _given("out[1] (db)", db_out, (delta.shape[1],), "of shape ")
     m = delta.shape[0]
     dW = np.matmul(delta.T, A_prev, out=dW_out)         # Δᵀ A: Σ_i δ_i a_iᵀ
     dW *= 1.0 / m
@@ -180,6 +175,13 @@ def _shape(name, x, ndim):
     if arr.ndim != ndim:
         raise ValueError(f"{name} must be {ndim}-D (one example per row); got shape {arr.shape}")
     return arr
+
+
+def _given(name, arr, shape, what):
+    """An optional array argument (``out=``, ``A=``…): ``None``, or an array of ``shape``."""
+    if arr is not None and (not isinstance(arr, np.ndarray) or arr.shape != shape):
+        got = arr.shape if isinstance(arr, np.ndarray) else type(arr).__name__
+        raise ValueError(f"{name} must be an array {what}{shape}; got {got}")
 
 
 def _same_shape(**arrays):

@@ -13,6 +13,9 @@ import numpy as np
 from .. import _validate as v
 
 
+# These two live here, not in bp_lib._validate: _validate must import nothing of bp_lib, because
+# the grading sandbox keeps every module an always-visible one imports (and network imports the
+# answers of chapters 3–4).
 def check_history(value, name="history"):
     """A :class:`bp_lib.History` (what :func:`bp_lib.train` returns), or a clear TypeError."""
     from ..training import History
