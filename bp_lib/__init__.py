@@ -9,7 +9,8 @@ Conventions (stated once, used everywhere):
   form of :math:`z = W a + b`.
 * **δ is per example.**  ``delta`` of a layer is ``(m, s_l)``, row i being
   :math:`\partial \ell_i / \partial z_i`.
-* **The cost is a mean.**  :math:`J = \frac1m\sum_i \ell_i + \frac{\lambda}{2m}\sum_l\lVert W^{(l)}\rVert^2`,
+* **The cost is a mean.**  :math:`J = \frac1m\sum_i \ell_i + \frac{\lambda}{2n}\sum_l\lVert W^{(l)}\rVert^2`,
+  ``n`` the size of the training set (``m`` when the batch is the training set),
   with :math:`\ell = \tfrac12\lVert a-y\rVert^2` for ``"mse"``; biases are not penalized.
 
 Modules, one per idea (and per chapter): ``notation`` and ``activations`` (1),
@@ -17,10 +18,14 @@ Modules, one per idea (and per chapter): ``notation`` and ``activations`` (1),
 ``training`` (6), ``crosswalk`` (the appendix: every document's notation),
 ``gradcheck``, ``datasets``, ``plots`` and ``widgets`` (figures and sliders),
 ``exercises`` (graded checks) and ``grade`` (``python -m bp_lib.grade``).
+
+What the library shows a reader (check messages, widget labels, the words of figures) is in
+English, or in Chinese after ``bp_lib.set_language("zh")`` (:mod:`bp_lib.i18n`).
 """
 
 from . import activations, crosswalk, datasets, delta, gradcheck, losses, notation, regularization
 from .datasets import one_hot
+from .i18n import get_language, set_language
 from .gradcheck import array_relative_error, gradient_check, numerical_gradient, relative_error
 from .network import BackpropTrace, ForwardTrace, Network
 from .training import History, train
@@ -30,5 +35,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Network", "ForwardTrace", "BackpropTrace", "train", "History", "gradient_check",
     "numerical_gradient", "relative_error", "array_relative_error", "one_hot", "activations",
-    "losses", "delta", "regularization", "gradcheck", "datasets", "notation", "crosswalk",
+    "losses", "delta", "set_language", "get_language", "regularization", "gradcheck", "datasets", "notation", "crosswalk",
 ]

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import _validate as v
+from .i18n import tr
 from .network import Network, Workspace
 from .regularization import l2_penalty
 
@@ -192,19 +193,20 @@ def divergence_message(history, epoch, cost, largest, n):
     """
     eta, lam = history.eta, history.lam
     if np.isnan(cost):
-        seen = "the cost became NaN"
+        seen = tr("the cost became NaN")
     elif not np.isfinite(cost):
-        seen = "the cost became infinite"
+        seen = tr("the cost became infinite")
     elif np.isfinite(largest):
-        seen = f"the weights exploded (the largest reached {largest:.1e})"
+        seen = tr("the weights exploded (the largest reached {largest})", largest=f"{largest:.1e}")
     else:
-        seen = "a weight became infinite"
+        seen = tr("a weight became infinite")
     factor = 1.0 - eta * lam / n
     if lam > 0 and factor < -1.0:
-        why = (f"with η = {eta:.3g} and λ = {lam:.3g} the weight-decay factor 1 − ηλ/n = "
-               f"−{-factor:.2f} is below −1, so every step flips the weights and makes them "
-               f"larger — keep ηλ below 2n = {2 * n}")
+        why = tr("with η = {eta} and λ = {lam} the weight-decay factor 1 − ηλ/n = −{factor} is "
+                 "below −1, so every step flips the weights and makes them larger — keep ηλ "
+                 "below 2n = {two_n}", eta=f"{eta:.3g}", lam=f"{lam:.3g}",
+                 factor=f"{-factor:.2f}", two_n=2 * n)
     else:
-        why = (f"η = {eta:.3g} is too large for this network and data — try a value several "
-               f"times smaller")
-    return f"Diverged at epoch {epoch}: {seen}; {why}."
+        why = tr("η = {eta} is too large for this network and data — try a value several times "
+                 "smaller", eta=f"{eta:.3g}")
+    return tr("Diverged at epoch {epoch}: {seen}; {why}.", epoch=epoch, seen=seen, why=why)

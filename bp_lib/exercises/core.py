@@ -21,6 +21,8 @@ from typing import Callable
 
 import numpy as np
 
+from ..i18n import tr, translate_text
+
 #: Every exercise of the course, by id (filled in by the chapter modules).
 REGISTRY: dict = {}
 
@@ -133,26 +135,32 @@ class CheckResult:
 
 
 # ----------------------------------------------------------------- compare
-def compare(expected, actual, rtol=RTOL, atol=ATOL, where="the result"):
+def compare(expected, actual, rtol=RTOL, atol=ATOL, where=None):
     """Return None when ``actual`` matches ``expected``, else a sentence saying how not.
 
-    Handles arrays, numbers, and (nested) tuples/lists of them.  Never raises.
+    Handles arrays, numbers, and (nested) tuples/lists of them.  Never raises.  The sentence
+    is in the language of :func:`bp_lib.set_language`.
     """
+    if where is None:
+        where = tr("the result")
     try:
         return _compare(expected, actual, rtol, atol, where)
     except Exception as exc:  # a learner's object with a broken __eq__, __array__, ...
-        return f"{where} could not be compared ({type(exc).__name__}: {exc})"
+        return tr("{where} could not be compared ({error})", where=where,
+                  error=f"{type(exc).__name__}: {exc}")
 
 
 def _compare(expected, actual, rtol, atol, where):
     if expected is None:                   # only a planted mistake's output has None in it
-        return None if actual is None else f"{where} should be None; got {_describe(actual)}"
+        return None if actual is None else tr("{where} should be None; got {got}", where=where,
+                                              got=_describe(actual))
     if isinstance(expected, (tuple, list)):
         if not isinstance(actual, (tuple, list)):
-            return (f"{where} should be a {type(expected).__name__} of {len(expected)} items; "
-                    f"got {_describe(actual)}")
+            return tr("{where} should be a {kind} of {n} items; got {got}", where=where,
+                      kind=type(expected).__name__, n=len(expected), got=_describe(actual))
         if len(actual) != len(expected):
-            return f"{where} should have {len(expected)} items; got {len(actual)}"
+            return tr("{where} should have {n} items; got {got}", where=where, n=len(expected),
+                      got=len(actual))
         for i, (e, a) in enumerate(zip(expected, actual)):
             problem = _compare(e, a, rtol, atol, f"{where}[{i}]")
             if problem:
@@ -162,11 +170,13 @@ def _compare(expected, actual, rtol, atol, where):
         if isinstance(actual, np.ndarray) and actual.shape == ():
             actual = actual[()]
         if isinstance(actual, bool) or not isinstance(actual, (int, float, np.integer, np.floating)):
-            return f"{where} should be a number; got {_describe(actual)}"
+            return tr("{where} should be a number; got {got}", where=where, got=_describe(actual))
         if not np.isfinite(actual):
-            return f"{where} is {actual}: the computation produced NaN or infinity"
+            return tr("{where} is {value}: the computation produced NaN or infinity",
+                      where=where, value=actual)
         if not np.isclose(actual, expected, rtol=rtol, atol=atol):
-            return (f"{where} is {float(actual):.6g}; expected {float(expected):.6g}"
+            return (tr("{where} is {got}; expected {expected}", where=where,
+                       got=f"{float(actual):.6g}", expected=f"{float(expected):.6g}")
                     + _low_precision(actual))
         return None
     expected = np.asarray(expected)
@@ -175,26 +185,30 @@ def _compare(expected, actual, rtol, atol, where):
             try:
                 actual = np.asarray(actual, dtype=np.float64)
             except (TypeError, ValueError):
-                return f"{where} should be a numpy array of shape {expected.shape}; got {_describe(actual)}"
+                return tr("{where} should be a numpy array of shape {shape}; got {got}",
+                          where=where, shape=expected.shape, got=_describe(actual))
         else:
-            return f"{where} should be a numpy array of shape {expected.shape}; got {_describe(actual)}"
+            return tr("{where} should be a numpy array of shape {shape}; got {got}",
+                      where=where, shape=expected.shape, got=_describe(actual))
     if actual.shape != expected.shape:
         hint = ""
         if actual.shape == expected.shape[::-1] and actual.ndim == 2:
-            hint = " — transposed? (examples are rows in this course)"
+            hint = tr(" — transposed? (examples are rows in this course)")
         elif actual.size == expected.size:
-            hint = " — same numbers of entries, different shape: check how you reshape or sum"
-        return f"{where} has shape {actual.shape}; expected {expected.shape}{hint}"
+            hint = tr(" — same numbers of entries, different shape: check how you reshape or sum")
+        return tr("{where} has shape {shape}; expected {expected}", where=where,
+                  shape=actual.shape, expected=expected.shape) + hint
     if not np.issubdtype(actual.dtype, np.number) or np.issubdtype(actual.dtype, np.complexfloating):
-        return f"{where} has dtype {actual.dtype}; expected real numbers"
+        return tr("{where} has dtype {dtype}; expected real numbers", where=where, dtype=actual.dtype)
     if not np.all(np.isfinite(actual)):
-        return f"{where} contains NaN or infinity"
+        return tr("{where} contains NaN or infinity", where=where)
     if not np.allclose(actual, expected, rtol=rtol, atol=atol):
         err = np.abs(actual - expected)
         i = np.unravel_index(np.argmax(err), err.shape)
-        return (f"{where} differs from the expected values (largest difference "
-                f"{float(err[i]):.3g} at index {tuple(int(k) for k in i)}: got "
-                f"{float(actual[i]):.6g}, expected {float(expected[i]):.6g})"
+        return (tr("{where} differs from the expected values (largest difference {diff} at "
+                   "index {index}: got {got}, expected {expected})", where=where,
+                   diff=f"{float(err[i]):.3g}", index=tuple(int(k) for k in i),
+                   got=f"{float(actual[i]):.6g}", expected=f"{float(expected[i]):.6g}")
                 + _low_precision(actual))
     return None
 
@@ -203,16 +217,16 @@ def _low_precision(actual):
     """The reason when an answer was computed in float32 (or float16)."""
     dtype = getattr(actual, "dtype", None)
     if dtype is not None and dtype.kind == "f" and dtype.itemsize < 8:
-        return (f" — computed in {dtype.name}: use float64 (the default of numpy's arrays); "
-                "gradients and their checks need the precision")
+        return tr(" — computed in {dtype}: use float64 (the default of numpy's arrays); "
+                  "gradients and their checks need the precision", dtype=dtype.name)
     return ""
 
 
 def _describe(x):
     if isinstance(x, np.ndarray):
-        return f"an array of shape {x.shape}"
+        return tr("an array of shape {shape}", shape=x.shape)
     if x is None:
-        return "None (did you forget to `return` the result?)"
+        return tr("None (did you forget to `return` the result?)")
     return f"{type(x).__name__}"
 
 
@@ -259,22 +273,23 @@ def evaluate(exercise: Exercise, outputs_for, seed, cases=None):
         if t2 - t1 > slowest[0]:
             slowest = (t2 - t1, t1 - t0)
         if status == "error":
+            # The answer's error is worded in English wherever it was run (here, or in the
+            # grader's kernel); it is recognised in English, then shown in the reader's language.
             for name, start in (("library_call", LIBRARY_CALL), ("changed_input", CHANGED_INPUT)):
                 if value.startswith(start):
-                    return _fail(exercise, value, name)
+                    return _fail(exercise, translate_text(value), name)
             for mistake in exercise.mistakes + _generic_error_mistakes(exercise, args):
                 if mistake.raises and re.search(mistake.raises, value):
-                    return _fail(exercise, f"{value}\nLikely mistake — {mistake.hint}",
+                    return _fail(exercise, _likely(translate_text(value), mistake.hint, ""),
                                  mistake.name)
-            return _fail(exercise, value)
+            return _fail(exercise, translate_text(value))
         problem = compare(expected, value, exercise.rtol, exercise.atol)
         if problem is None:
             continue
         if _has_nonfinite(value) and not _has_nonfinite(expected):
             for mistake in exercise.mistakes:
                 if mistake.nonfinite:
-                    return _fail(exercise, f"{problem}.\nLikely mistake — {mistake.hint}",
-                                 mistake.name)
+                    return _fail(exercise, _likely(problem, mistake.hint), mistake.name)
         for mistake in exercise.mistakes:
             if mistake.wrong is None:
                 continue
@@ -283,21 +298,28 @@ def evaluate(exercise: Exercise, outputs_for, seed, cases=None):
             except Exception:
                 continue
             if compare(wrong, value, exercise.rtol, exercise.atol) is None:
-                return _fail(exercise, f"{problem}.\nLikely mistake — {mistake.hint}",
-                             mistake.name)
+                return _fail(exercise, _likely(problem, mistake.hint), mistake.name)
         if _is_negated(expected, value, exercise.rtol, exercise.atol):
-            return _fail(exercise, f"{problem}.\nLikely mistake — the sign is flipped: every "
-                                   "value is the negative of the expected one.", "sign_flipped")
+            return _fail(exercise, _likely(problem, "the sign is flipped: every value is the "
+                                                    "negative of the expected one."), "sign_flipped")
         shapes = ", ".join(_shape_text(a) for a in args)
-        return _fail(exercise, f"{problem}.\n(Inputs of this case: {shapes}.)")
+        return _fail(exercise, tr("{problem}.\n(Inputs of this case: {shapes}.)", problem=problem,
+                                  shapes=shapes))
     note = ""
     if slowest[0] > SLOW_SECONDS and slowest[0] > SLOW_FACTOR * slowest[1]:
-        note = (f" But it is slow: {slowest[0]:.2g} s for one case, "
-                f"{slowest[0] / max(slowest[1], 1e-9):.0f}× the reference — vectorise over the "
-                "examples (a loop over layers is fine, a loop over examples or entries is not).")
+        note = tr(" But it is slow: {seconds} s for one case, {factor}× the reference — vectorise "
+                  "over the examples (a loop over layers is fine, a loop over examples or entries "
+                  "is not).", seconds=f"{slowest[0]:.2g}",
+                  factor=f"{slowest[0] / max(slowest[1], 1e-9):.0f}")
+    passed = ("✔ {id}: correct on {n} random cases ({points} point)." if exercise.points == 1
+              else "✔ {id}: correct on {n} random cases ({points} points).")
     return CheckResult(exercise.id, True,
-                       f"✔ {exercise.id}: correct on {len(cases)} random cases "
-                       f"({exercise.points} point{'s' if exercise.points != 1 else ''})." + note)
+                       tr(passed, id=exercise.id, n=len(cases), points=exercise.points) + note)
+
+
+def _likely(problem, hint, stop="."):
+    """A failed case's problem, then the recognised mistake's hint (both in the reader's language)."""
+    return tr("{problem}{stop}\nLikely mistake — {hint}", problem=problem, stop=stop, hint=tr(hint))
 
 
 #: A correct answer slower than both of these (per case) is passed with a word about speed.
@@ -334,16 +356,19 @@ def _generic_error_mistakes(exercise, args):
         return GENERIC_ERROR_MISTAKES
     if _takes_weights(exercise):        # chapters 1-2: no δ yet, so the hint speaks of the forward pass
         return (Mistake("shape_mismatch_forward",
-                        "two arrays whose shapes do not fit were combined (a matrix product, or a "
-                        "sum that broadcasts). Examples are rows: A_prev is (m, s_(l-1)) and W⁽ˡ⁾ "
-                        "is (s_l, s_(l-1)), so Z = A_prev @ W.T + b is (m, s_l), and b, shape "
-                        f"(s_l,), is added to every row. The inputs were: {shapes}.",
-                        raises=_SHAPE_ERROR),)
-    return (Mistake("shape_mismatch",
-                    "two arrays whose shapes do not fit were combined (a product, or an "
-                    f"element-wise operation that broadcasts). The inputs were: {shapes}; print "
-                    "the shape of each array in the failing line (a sum without keepdims=True "
-                    "loses an axis; examples are rows).", raises=_SHAPE_ERROR),)
+                        tr(SHAPE_MISMATCH_FORWARD, shapes=shapes), raises=_SHAPE_ERROR),)
+    return (Mistake("shape_mismatch", tr(SHAPE_MISMATCH, shapes=shapes), raises=_SHAPE_ERROR),)
+
+
+SHAPE_MISMATCH_FORWARD = (
+    "two arrays whose shapes do not fit were combined (a matrix product, or a sum that "
+    "broadcasts). Examples are rows: A_prev is (m, s_(l-1)) and W⁽ˡ⁾ is (s_l, s_(l-1)), so "
+    "Z = A_prev @ W.T + b is (m, s_l), and b, shape (s_l,), is added to every row. The inputs "
+    "were: {shapes}.")
+SHAPE_MISMATCH = (
+    "two arrays whose shapes do not fit were combined (a product, or an element-wise operation "
+    "that broadcasts). The inputs were: {shapes}; print the shape of each array in the failing "
+    "line (a sum without keepdims=True loses an axis; examples are rows).")
 
 
 def _has_nonfinite(x):
@@ -384,8 +409,7 @@ def run_learner(fn, args, allowed=(), may_change=(), names=None):
     except LibraryCall as exc:
         return "error", str(exc)
     except NotImplementedError:
-        return "error", ("not implemented yet — replace `raise NotImplementedError()` with "
-                         "your code, run that cell, then this one.")
+        return "error", NOT_IMPLEMENTED
     except (Exception, SystemExit) as exc:  # the learner's code raised (or called exit()): report it
         if called:
             return "error", str(LibraryCall(called[0]))
@@ -396,7 +420,7 @@ def run_learner(fn, args, allowed=(), may_change=(), names=None):
                 code = (frame.line or "").strip()
                 where = f" (line {frame.lineno}" + (f": `{code}`)" if code else ")")
                 break
-        return "error", f"your function raised {type(exc).__name__}: {exc}{where}"
+        return "error", f"your function raised {type(exc).__name__}: {exc}{where}"  # RAISED_*
     if called:                         # it caught the tripwire's exception and went on
         return "error", str(LibraryCall(called[0]))
     kept = [k for k in range(len(args)) if k not in may_change]
@@ -409,8 +433,25 @@ def run_learner(fn, args, allowed=(), may_change=(), names=None):
 def changed_text(k, names=None):
     """The refusal for an answer that changed argument ``k`` in place."""
     name = f"`{names[k]}`" if names and k < len(names) else f"number {k + 1}"
-    return (f"{CHANGED_INPUT} {name} in place (e.g. `A -= Y`, `dW[l] += …`, `.pop()`): "
-            "compute a new array instead — the caller's arrays must stay as they were.")
+    return CHANGED_TEXT.format(name=name)
+
+
+NOT_IMPLEMENTED = ("not implemented yet — replace `raise NotImplementedError()` with your code, "
+                   "run that cell, then this one.")
+CHANGED_TEXT = (CHANGED_INPUT + " {name} in place (e.g. `A -= Y`, `dW[l] += …`, `.pop()`): "
+                "compute a new array instead — the caller's arrays must stay as they were.")
+
+#: How an answer's error is worded (in English, wherever the answer ran: here or in the
+#: grader's kernel).  The checker recognises these, then shows them in the reader's language
+#: (:func:`bp_lib.i18n.translate_text` matches them as patterns).
+ERROR_TEMPLATES = (
+    NOT_IMPLEMENTED,
+    CHANGED_TEXT,
+    "your function calls bp_lib.{name} — that is the library's answer; write the formula yourself",
+    "your function raised {error} (line {line}: `{code}`)",
+    "your function raised {error} (line {line})",
+    "your function raised {error}",
+)
 
 
 def argument_names(signature):
@@ -432,8 +473,9 @@ def check(exercise_id, fn, seed=None):
     except ValueError as exc:
         return CheckResult(str(exercise_id), False, f"✘ {exc}")
     if not callable(fn):
-        return _fail(exercise, f"expected the function `{exercise.signature}`; got "
-                               f"{_describe(fn)}. Pass the function itself, without calling it.")
+        return _fail(exercise, tr("expected the function `{signature}`; got {got}. Pass the "
+                                  "function itself, without calling it.",
+                                  signature=exercise.signature, got=_describe(fn)))
     if seed is None:
         seed = _default_seed(exercise.id)
     elif isinstance(seed, str) and seed == "fresh":

@@ -44,8 +44,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 #: bp_lib modules a learner's code may always import while graded: nothing in them is an
-#: exercise's answer (the activation functions and their derivatives, input checks, data sets).
-ALWAYS_VISIBLE = frozenset({"_validate", "_tripwire", "activations", "datasets"})
+#: exercise's answer (the activation functions and their derivatives, input checks, data sets,
+#: the language of messages).
+ALWAYS_VISIBLE = frozenset({"_validate", "_tripwire", "activations", "datasets", "i18n"})
 
 #: User ids for sandboxed kernels when the grader runs as root: one per worker slot, far above
 #: any real account, so a limit on processes counts only that kernel's.
@@ -409,6 +410,9 @@ def build_library(dest: Path, visible):
     out.mkdir(parents=True)
     shutil.copy2(package / "__init__.py", out / "__init__.py")
     (out / "_hidden.py").write_text(_HIDDEN)
+    # The translations of what the library shows (data, no answers): a Chinese notebook's
+    # first cell, bp_lib.set_language("zh"), runs while graded too.
+    shutil.copytree(package / "locale", out / "locale", ignore=shutil.ignore_patterns("*.py*"))
     for name, path in sorted(names.items()):
         if name in visible:
             if path.is_dir():

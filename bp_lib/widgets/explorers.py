@@ -35,6 +35,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from .. import _validate as v
+from ..i18n import tr
 from ..plots.core import check_history, check_network
 from .. import datasets
 from ..network import Network
@@ -127,16 +128,17 @@ def describe_eta_run(history):
         return history.message
     rises = int(np.sum(np.diff(history.cost) > 0))
     best = _best_eta_cost(history.epochs_run)
-    text = f"final cost {c:.4f} after {history.epochs_run} epochs (started at {c0:.4f})"
+    text = tr("final cost {cost} after {epochs} epochs (started at {start})", cost=f"{c:.4f}",
+              epochs=history.epochs_run, start=f"{c0:.4f}")
     if c > c0:
-        return text + " — the cost went up: η is too large, each step overshoots."
+        return text + tr(" — the cost went up: η is too large, each step overshoots.")
     if rises > 0.05 * history.epochs_run:
-        return text + (f" — the cost rose in {rises} of {history.epochs_run} epochs: η is "
-                       f"large enough to overshoot and zig-zag.")
+        return text + tr(" — the cost rose in {rises} of {epochs} epochs: η is large enough to "
+                         "overshoot and zig-zag.", rises=rises, epochs=history.epochs_run)
     if c > 3 * best:
-        return text + (f" — still far above the {best:.4f} that η = {ETA_GOOD:g} reaches: η is "
-                       f"too small for this many epochs.")
-    return text + " — the cost fell steadily."
+        return text + tr(" — still far above the {best} that η = {good} reaches: η is too small "
+                         "for this many epochs.", best=f"{best:.4f}", good=f"{ETA_GOOD:g}")
+    return text + tr(" — the cost fell steadily.")
 
 
 def eta_view(eta, *, epochs=ETA_EPOCHS):
@@ -225,8 +227,9 @@ def describe_lambda_run(net, history):
     if history.diverged:
         return history.message
     norm = float(np.sqrt(sum(np.sum(W * W) for W in net.weights)))
-    return (f"after {history.epochs_run} epochs: training loss {history.loss[-1]:.3f}, "
-            f"validation loss {history.val_loss[-1]:.3f}, weight size ‖W‖ = {norm:.2f}")
+    return tr("after {epochs} epochs: training loss {train}, validation loss {val}, weight size "
+              "‖W‖ = {norm}", epochs=history.epochs_run, train=f"{history.loss[-1]:.3f}",
+              val=f"{history.val_loss[-1]:.3f}", norm=f"{norm:.2f}")
 
 
 def lambda_view(lam, eta=1.0, *, epochs=LAM_EPOCHS, resolution=60):
@@ -344,16 +347,18 @@ def batch_mode_view(eta=0.5, batch_size=10, *, epochs=MODE_EPOCHS):
     ax_t.set_title("milliseconds per epoch\n(this machine, this run)", fontsize=9)
     fig.subplots_adjust(left=0.08, right=0.99, bottom=0.2, top=0.9, wspace=0.3)
     parts = []
-    for label, h in zip(("full batch", f"mini-batch of {batch_size}", "single sample"),
-                        histories):
+    for label, h in zip((tr("full batch"), tr("mini-batch of {size}", size=batch_size),
+                         tr("single sample")), histories):
         if h.diverged:
-            parts.append(f"{label}: diverged at epoch {h.epochs_run}")
+            parts.append(tr("{label}: diverged at epoch {epoch}", label=label, epoch=h.epochs_run))
         else:
-            parts.append(f"{label}: cost {h.cost[-1]:.3f} ({h.steps} steps)")
-    text = f"η = {eta:.3g}, after {epochs * n} examples — " + "; ".join(parts)
+            parts.append(tr("{label}: cost {cost} ({steps} steps)", label=label,
+                            cost=f"{h.cost[-1]:.3f}", steps=h.steps))
+    text = tr("η = {eta}, after {n} examples — ", eta=f"{eta:.3g}", n=epochs * n) + \
+        tr("; ").join(parts)
     if any(h.diverged for h in histories):
-        text += (f" — η = {eta:.3g} is too large for this network and data: try a value "
-                 f"several times smaller")
+        text += tr(" — η = {eta} is too large for this network and data: try a value several "
+                   "times smaller", eta=f"{eta:.3g}")
     values = dict(eta=eta, batch_size=batch_size, histories=histories, seconds=seconds,
                   final_costs=[float(h.cost[-1]) for h in histories],
                   steps=[h.steps for h in histories],
@@ -480,7 +485,7 @@ def batch_mode_explorer(eta=0.5, batch_size=10):
     import ipywidgets as widgets
 
     size = widgets.IntSlider(value=batch_size, min=MODE_BATCH_RANGE[0], max=MODE_BATCH_RANGE[1],
-                             description="batch", continuous_update=False,
+                             description=tr("batch"), continuous_update=False,
                              style={"description_width": "3em"},
                              layout=widgets.Layout(width="330px"))
     size.add_class("batch-slider")

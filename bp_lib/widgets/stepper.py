@@ -21,6 +21,7 @@ import io
 import matplotlib.pyplot as plt
 
 from .. import _validate as v
+from ..i18n import tr
 from ..plots.core import check_history, check_network
 from ..plots.deltas import plot_trace_heatmaps
 
@@ -202,13 +203,13 @@ def delta_stepper(net, X, Y, step=0):
     trace = net.backprop(X, Y)
     _LAST.update(net=net, X=X, Y=Y, trace=trace)
     last = n_steps(net) - 1
-    slider = widgets.IntSlider(value=step, min=0, max=last, description="step",
+    slider = widgets.IntSlider(value=step, min=0, max=last, description=tr("step"),
                                continuous_update=False)
     slider.add_class("stepper-slider")
-    play = widgets.Play(value=step, min=0, max=last, interval=1500, description="play")
+    play = widgets.Play(value=step, min=0, max=last, interval=1500, description=tr("play"))
     widgets.jslink((play, "value"), (slider, "value"))
-    prev_button = widgets.Button(description="◀ prev", layout=widgets.Layout(width="80px"))
-    next_button = widgets.Button(description="next ▶", layout=widgets.Layout(width="80px"))
+    prev_button = widgets.Button(description=tr("◀ prev"), layout=widgets.Layout(width="80px"))
+    next_button = widgets.Button(description=tr("next ▶"), layout=widgets.Layout(width="80px"))
     prev_button.add_class("stepper-prev")
     next_button.add_class("stepper-next")
     picture = widgets.Image(format="png")
