@@ -160,15 +160,26 @@ _TAG = re.compile(r"</?([a-zA-Z][a-zA-Z0-9]*)[^>]*>")
 _CJK = re.compile(r"[\u4e00-\u9fff]")
 
 
+_TEXT_IN_MATH = re.compile(r"\\text\{[^{}]*\}")
+
+
+def _math(formula):
+    """A formula as it must stay: everything but the words of its ``\\text{…}`` (which are prose
+    set in a formula, and are translated)."""
+    return _TEXT_IN_MATH.sub(r"\\text{…}", formula)
+
+
 def untranslatable(markdown: str) -> dict:
-    """What a translation keeps exactly: fenced code, display and inline math, code spans,
-    link targets and HTML tags (each as a set; the order of a sentence may change)."""
+    """What a translation keeps exactly: fenced code, display and inline math (but the words
+    in their ``\\text{…}``), code spans, link targets and HTML tags (each as a set; the order
+    of a sentence may change)."""
     parts = {}
     text = markdown
-    for name, pattern in (("code block", _FENCE), ("display formula", _DISPLAY)):
-        parts[name] = set(pattern.findall(text))
-        text = pattern.sub(" ", text)
-    parts["inline formula"] = set(_INLINE.findall(text))
+    parts["code block"] = set(_FENCE.findall(text))
+    text = _FENCE.sub(" ", text)
+    parts["display formula"] = {_math(f) for f in _DISPLAY.findall(text)}
+    text = _DISPLAY.sub(" ", text)
+    parts["inline formula"] = {_math(f) for f in _INLINE.findall(text)}
     text = _INLINE.sub(" ", text)
     parts["code span"] = set(_CODE.findall(text))
     parts["link target"] = set(_LINK.findall(text))
