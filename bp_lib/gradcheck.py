@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as v
+from .i18n import tr
 
 #: Relative error below which an analytic gradient is called correct.
 TOLERANCE = 1e-6
@@ -104,7 +105,8 @@ def report(what, analytic, numeric, tolerance=TOLERANCE):
     """
     tolerance = v.real(tolerance, "tolerance", low=0.0, low_inclusive=False)
     err = array_relative_error(analytic, numeric)
-    print(f"{what}: relative error {err:.1e} ({'agrees' if err < tolerance else 'DISAGREES'})")
+    print(tr("{what}: relative error {err} ({verdict})", what=what, err=f"{err:.1e}",
+             verdict=tr("agrees") if err < tolerance else tr("DISAGREES")))
 
 
 @dataclass(frozen=True)

@@ -120,10 +120,11 @@ def translate_figure(fig):
 
     for artist in fig.findobj(Text):
         text = artist.get_text()
-        if text and _has_words(text):
+        if text and _has_words(text) and not _CJK.search(text):    # (not translated yet)
             new = translate_text(text)
             if new == text:
-                _missing(text)
+                if text not in catalogue(_state["language"]):   # an entry may keep a name
+                    _missing(text)
             else:
                 artist.set_text(new)
     return fig

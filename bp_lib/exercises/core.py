@@ -319,7 +319,8 @@ def evaluate(exercise: Exercise, outputs_for, seed, cases=None):
 
 def _likely(problem, hint, stop="."):
     """A failed case's problem, then the recognised mistake's hint (both in the reader's language)."""
-    return tr("{problem}{stop}\nLikely mistake — {hint}", problem=problem, stop=stop, hint=tr(hint))
+    return tr("{problem}{stop}\nLikely mistake — {hint}", problem=problem, stop=tr(stop),
+              hint=tr(hint))
 
 
 #: A correct answer slower than both of these (per case) is passed with a word about speed.
@@ -391,7 +392,7 @@ def _shape_text(a):
 
 
 def _fail(exercise, text, mistake=None):
-    return CheckResult(exercise.id, False, f"✘ {exercise.id}: {text}", mistake)
+    return CheckResult(exercise.id, False, tr("✘ {id}: {text}", id=exercise.id, text=text), mistake)
 
 
 def run_learner(fn, args, allowed=(), may_change=(), names=None):

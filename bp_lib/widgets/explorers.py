@@ -151,7 +151,7 @@ def eta_view(eta, *, epochs=ETA_EPOCHS):
     net, history = eta_run(eta, epochs)
     # A divergence message names η itself: no prefix, so nothing is said twice.
     text = describe_eta_run(history) if history.diverged else \
-        f"η = {eta:.3g}: " + describe_eta_run(history)
+        tr("η = {eta}: ", eta=f"{eta:.3g}") + describe_eta_run(history)
     X, Y = eta_data()
     fig, (ax_cost, ax_fit) = plt.subplots(1, 2, figsize=(8.4, 3.0))
     plot_cost_curves([history], ax_cost, ymax=30.0 * history.cost[0])
@@ -245,7 +245,8 @@ def lambda_view(lam, eta=1.0, *, epochs=LAM_EPOCHS, resolution=60):
     net, history = lambda_run(lam, eta, epochs)
     X, Y, X_val, Y_val = lambda_data()
     text = describe_lambda_run(net, history) if history.diverged else \
-        f"λ = {lam:.3g}, η = {eta:.3g}: " + describe_lambda_run(net, history)
+        tr("λ = {lam}, η = {eta}: ", lam=f"{lam:.3g}", eta=f"{eta:.3g}") + \
+        describe_lambda_run(net, history)
     fig, (ax_b, ax_c, ax_w) = plt.subplots(1, 3, figsize=(10.2, 3.1),
                                            gridspec_kw={"width_ratios": [1.0, 1.35, 0.8]})
     if history.diverged:
