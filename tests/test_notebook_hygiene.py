@@ -10,18 +10,20 @@ import nbformat
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "solutions").glob("*.ipynb")) + sorted((ROOT / "chapters").glob("*.ipynb"))
+# Both editions: the English notebooks and the Chinese ones (solutions/zh, chapters/zh).
+NOTEBOOKS = [p for d in ("solutions", "chapters", "solutions/zh", "chapters/zh")
+             for p in sorted((ROOT / d).glob("*.ipynb"))]
 
 
 def test_the_course_has_its_chapters():
-    names = {p.name for p in NOTEBOOKS}
+    names = {p.name for p in NOTEBOOKS if p.parent.name != "zh"}
     for prefix in ("01_", "02_", "03_", "04_", "05_", "06_", "A_"):
         assert any(n.startswith(prefix) for n in names), f"no notebook {prefix}*"
     assert {p.name for p in (ROOT / "solutions").glob("*.ipynb")} == \
         {p.name for p in (ROOT / "chapters").glob("*.ipynb")}
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: f"{p.parent.name}/{p.name}")
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_notebook_is_clean(path):
     nb = nbformat.read(path, as_version=4)
     assert nb.metadata.kernelspec.name == "python3"
@@ -84,7 +86,7 @@ def _glossary_rows(nb):
         if cell.cell_type != "markdown":
             continue
         lines = cell.source.split("\n")
-        heads = [i for i, line in enumerate(lines) if re.match(r"#+ .*Glossary", line)]
+        heads = [i for i, line in enumerate(lines) if re.match(r"##+ .*(Glossary|术语表)", line)]
         if not heads:
             continue
         table = []
@@ -97,13 +99,17 @@ def _glossary_rows(nb):
     return None, []
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "solutions").glob("*.ipynb"))
+                         + sorted((ROOT / "solutions" / "zh").glob("*.ipynb")),
+                         ids=lambda p: str(p.relative_to(ROOT / "solutions")))
 def test_every_glossary_gives_the_chinese_with_its_pinyin(path):
+    """Both editions: the Chinese one keeps the English column and the pinyin (拼音)."""
     header, rows = _glossary_rows(nbformat.read(path, as_version=4))
-    assert header, "no table under a 'Glossary' heading"
+    assert header, "no table under a 'Glossary' (术语表) heading"
     zh = next(i for i, h in enumerate(header) if "中文" in h)
-    assert "pinyin" in header, f"glossary columns {header}: no pinyin"
-    py = header.index("pinyin")
+    names = [h for h in header if h in ("pinyin", "拼音")]
+    assert names, f"glossary columns {header}: no pinyin"
+    py = header.index(names[0])
     assert len(rows) >= 5
     for row in rows:
         assert len(row) == len(header), f"row {row} has {len(row)} cells, header {len(header)}"

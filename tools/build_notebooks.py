@@ -66,13 +66,17 @@ def execute(nb, path):
     return nb
 
 
-def _sources(nb):
-    return [(c.cell_type, c.source, _stable_meta(c.metadata)) for c in nb.cells]
+def _sources(nb, derived=()):
+    return [(c.cell_type, c.source, _stable_meta(c.metadata, derived)) for c in nb.cells]
 
 
-def _stable_meta(meta):
+def _stable_meta(meta, derived=()):
+    """A cell's metadata without what execution and the build derive (``derived``: also the
+    slide types, which depend on the outputs' heights, so a translated notebook — its text
+    longer or shorter — has its own)."""
     meta = dict(meta)
-    meta.pop("execution", None)
+    for key in ("execution", *derived):
+        meta.pop(key, None)
     return meta
 
 
@@ -81,19 +85,21 @@ def stale(solution_path, lang=None):
     learner's copy) is out of date for this solution, or None."""
     solution = nbformat.read(solution_path, as_version=4)
     pairs = [(CHAPTERS / solution_path.name, learner_copy(solution))]
+    derived = ()
     if lang:
         try:
-            edition = apply_slide_metadata(translated_source(solution, lang, solution_path))
+            edition = translated_source(solution, lang, solution_path)
         except ValueError as exc:
             return str(exc)
         pairs = [(SOLUTIONS / lang / solution_path.name, edition),
                  (CHAPTERS / lang / solution_path.name, learner_copy(edition))]
+        derived = ("slideshow",)
     for path, want in pairs:
         if not path.exists():
             return f"{path.relative_to(ROOT)} is missing"
         have = nbformat.read(path, as_version=4)
-        if _sources(want) != _sources(have):
-            for i, (w, h) in enumerate(zip(_sources(want), _sources(have))):
+        if _sources(want, derived) != _sources(have, derived):
+            for i, (w, h) in enumerate(zip(_sources(want, derived), _sources(have, derived))):
                 if w != h:
                     return f"{path.relative_to(ROOT)} cell {i} differs from what its build makes"
             return f"{path.relative_to(ROOT)} has a different number of cells"
