@@ -1,6 +1,7 @@
 # Two commands on a fresh machine with Python 3.11+:
 #   make lab    set up .venv and open the course in JupyterLab
 #   make test   set up .venv (with the test tools) and run every test
+#   make lab-zh opens the Chinese edition (中文版: chapters/zh, the same as LAB_DIR=chapters/zh)
 # make lab options: LAB_DIR=solutions opens the complete notebooks; LAB_ARGS passes options to
 # JupyterLab, e.g. a remote or headless machine:  make lab LAB_ARGS="--no-browser --port=8888"
 PYTHON ?= python3
@@ -25,16 +26,19 @@ WORK     := work
 ALLOW_ROOT := $(shell [ "$$(id -u)" = 0 ] && echo --allow-root)
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 
-.PHONY: lab test notebooks check-notebooks bench clean setup setup-dev
+.PHONY: lab lab-zh test notebooks check-notebooks bench clean setup setup-dev
 
 lab: $(VENV)/.learner $(LAB_SETTINGS)
 	@$(PY) -c "import shutil; from pathlib import Path; \
-	new = [shutil.copy2(f, Path('$(WORK)') / f) for d in ('chapters', 'solutions') \
+	new = [shutil.copy2(f, Path('$(WORK)') / f) for d in ('chapters', 'solutions', 'chapters/zh', 'solutions/zh') \
 	       for f in sorted(Path(d).glob('*.ipynb')) \
 	       if (Path('$(WORK)') / d).mkdir(parents=True, exist_ok=True) or not (Path('$(WORK)') / f).exists()]; \
-	print(f'$(WORK)/: {len(new)} notebook(s) copied from chapters/ and solutions/ (JupyterLab edits only $(WORK)/)')"
+	print(f'$(WORK)/: {len(new)} notebook(s) copied from chapters/ and solutions/, both editions (JupyterLab edits only $(WORK)/)')"
 	JUPYTER_CONFIG_PATH=$(CURDIR)/tools/learner-lab$${JUPYTER_CONFIG_PATH:+:$$JUPYTER_CONFIG_PATH} \
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(WORK) --LabApp.default_url=/lab/tree/$(LAB_DIR) $(ALLOW_ROOT) $(LAB_ARGS)
+
+lab-zh:
+	$(MAKE) lab LAB_DIR=chapters/zh
 
 # JupyterLab's "get news?" pop-up would cover the notebook in front of a class: answered "no".
 $(LAB_SETTINGS): | $(PY)

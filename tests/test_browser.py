@@ -96,6 +96,11 @@ def widget_chapters() -> list[str]:
     return [f"chapters/{p.name}" for p in sorted((ROOT / "chapters").glob("*.ipynb")) if _uses_widgets(p)]
 
 
+#: The Chinese edition's chapter driven in JupyterLab like the English ones, and checked for
+#: Chinese that is really drawn (a CJK font: fonts-noto-cjk), rendered math and Chinese output.
+CHINESE_CHAPTER = "chapters/zh/05_l2_regularization.ipynb"
+
+
 def voila_chapters() -> list[str]:
     return [f"chapters/{p.name}" for p in sorted((ROOT / "chapters").glob("06_*.ipynb"))]
 
@@ -600,11 +605,13 @@ def _check_lambda_corners(page, shots: Path, name: str) -> None:
         _screenshot(lam, shots / f"lab-{name}-corner-{label}.png")
         assert state["images"] and all(re.match(r"^(data:image|blob:)", i) for i in state["images"])
         text = " ".join(state["results"])
+        # the same sentences in the Chinese edition (bp_lib/locale/zh.json)
+        diverged, loss = ("在第 ", "损失") if name.startswith("zh-") else ("Diverged at epoch", "loss")
         if lam_value == "100" and eta_value == "3.16":
-            assert text.startswith("Diverged at epoch") and "1 − ηλ/n" in text, text
-            assert text.count("iverged") == 1 and "eta=" not in text, text
+            assert text.startswith(diverged) and "1 − ηλ/n" in text, text
+            assert text.count(diverged) == 1 and "eta=" not in text, text
         else:
-            assert "loss" in text or "Diverged" in text, text
+            assert loss in text or diverged in text, text
 
 
 # --------------------------------------------------------------------------- JupyterLab
@@ -677,7 +684,47 @@ def _open_and_run_all(page, base: str, rel: str, shots: Path) -> int:
 
 
 def _lab_label(rel: str) -> str:
-    return Path(rel).stem
+    return ("zh-" if "/zh/" in rel else "") + Path(rel).stem
+
+
+# Is Chinese drawn with glyphs, or as the boxes of a missing font?  The page's own font draws
+# two Chinese words and two characters no font has (U+10FFFD, private use: always the missing-
+# glyph box) on a canvas; with no CJK font both come out as the same boxes.
+_CJK_GLYPHS_JS = """(el) => {
+    const font = getComputedStyle(el).fontFamily;
+    const draw = (text) => {
+        const c = document.createElement('canvas');
+        c.width = 120; c.height = 40;
+        const g = c.getContext('2d');
+        g.font = '28px ' + font;
+        g.fillText(text, 4, 32);
+        return Array.from(g.getImageData(0, 0, 120, 40).data).join(',');
+    };
+    return {font: font, same: draw('误差') === draw(String.fromCodePoint(0x10FFFD, 0x10FFFD)),
+            blank: draw('误差') === draw('')};
+}"""
+
+
+def _check_chinese_rendering(page, shots: Path, name: str) -> None:
+    """The Chinese chapter as a reader sees it: Chinese prose in glyphs, not boxes; its math
+    typeset by MathJax; its check verdicts and widget labels in Chinese."""
+    prose = page.locator(".jp-RenderedMarkdown p", has_text=re.compile("[\u4e00-\u9fff]{4}"))
+    assert prose.count() > 20, f"{name}: only {prose.count()} paragraphs of Chinese rendered"
+    glyphs = prose.first.evaluate(_CJK_GLYPHS_JS)
+    assert not glyphs["blank"], f"{name}: Chinese drew nothing ({glyphs['font']})"
+    assert not glyphs["same"], (f"{name}: Chinese is drawn as missing-glyph boxes with "
+                                f"{glyphs['font']} (install a CJK font: fonts-noto-cjk)")
+    math = page.locator(".jp-RenderedMarkdown mjx-container").count()
+    assert math > 20, f"{name}: {math} formulas typeset by MathJax"
+    outputs = page.locator(".jp-OutputArea-output", has_text=re.compile("✘.*[\u4e00-\u9fff]"))
+    assert outputs.count() >= 1, f"{name}: no check verdict in Chinese"
+    results = [r.text_content() or "" for r in page.locator(".explorer-result").all()]
+    assert any(re.search("[\u4e00-\u9fff]", r) for r in results), \
+        f"{name}: the explorer's result {results!r}"
+    # for the record: the chapter's text, math and explorer together, as a reader sees them
+    page.locator(".explorer-result").first.scroll_into_view_if_needed()
+    page.wait_for_timeout(800)
+    page.screenshot(path=str(shots / f"lab-{name}-explorer.png"))
 
 
 def test_widget_chapters_are_found():
@@ -687,7 +734,7 @@ def test_widget_chapters_are_found():
 
 
 # The fixture (the widgets' contract in a few lines) only stands in while no chapter has widgets.
-@pytest.mark.parametrize("rel", widget_chapters() or [FIXTURE], ids=_lab_label)
+@pytest.mark.parametrize("rel", (widget_chapters() or [FIXTURE]) + [CHINESE_CHAPTER], ids=_lab_label)
 def test_widgets_in_jupyterlab(rel, browser, lab, course, screenshots):
     nb = nbformat.read(course / rel, as_version=4)
     code_cells = [c for c in nb.cells if c.cell_type == "code"]
@@ -711,6 +758,8 @@ def test_widgets_in_jupyterlab(rel, browser, lab, course, screenshots):
             sliders = _sliders(page)
             assert sliders, f"{rel} uses bp_lib.widgets but shows no slider with class {SLIDER_CLASSES}"
             page.screenshot(path=str(screenshots / f"lab-{name}.png"), full_page=True)
+            if "/zh/" in rel:
+                _check_chinese_rendering(page, screenshots, name)
             for label, slider in sliders:
                 _move(page, slider, f"lab-{name}-{label}", screenshots)
             medians = {}

@@ -45,7 +45,8 @@ def site(tmp_path_factory):
 
 def test_the_default_site_is_the_learners_copies(site):
     out, paths = site
-    assert {p.parent.name for p in paths} == {"chapters"}
+    assert {p.parent.name for p in paths} == {"chapters", "zh"}
+    assert {p.parent.parent.name for p in paths if p.parent.name == "zh"} == {"chapters"}
     assert "learners&#x27; copies" in (out / "index.html").read_text(encoding="utf-8")
     makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
     assert "tools/build_site.py --from $(or $(FROM),chapters)" in makefile
@@ -96,7 +97,31 @@ def test_every_link_resolves_inside_the_site(site):
     assert problems == []
     pages = {p.name for p in out.glob("*.html")}
     assert pages == reached & pages, f"not linked from index.html: {sorted(pages - reached)}"
-    assert {f"{p.stem}.html" for p in paths} <= reached
+    assert {_page(p) for p in paths} <= reached
+
+
+def _page(path):
+    return f"{path.stem}{slides.edition_suffix(path)}.html"
+
+
+def test_the_site_has_both_editions_and_a_switch_on_every_page(site):
+    """Every chapter in English and in Chinese; each page links to its counterpart."""
+    out, paths = site
+    english = [p for p in paths if slides.edition_of(p) == "en"]
+    chinese = [p for p in paths if slides.edition_of(p) == "zh"]
+    assert {p.stem for p in english} == {p.stem for p in chinese} and len(english) == 7
+    for p in english:
+        en = (out / f"{p.stem}.html").read_text(encoding="utf-8")
+        zh = (out / f"{p.stem}.zh.html").read_text(encoding="utf-8")
+        assert re.search(f'<a class="language-switch"[^>]*href="{p.stem}.zh.html"', en)
+        assert re.search(f'<a class="language-switch"[^>]*href="{p.stem}.html"', zh)
+        assert '<html lang="zh-CN"' in zh and '<html lang="en"' in en
+        assert re.search("[\u4e00-\u9fff]{20}", zh) and 'href="index.zh.html"' in zh
+    index = (out / "index.zh.html").read_text(encoding="utf-8")
+    assert "反向传播" in index and all(f'href="{p.stem}.zh.html"' in index for p in chinese)
+    # links between chapters stay inside the edition
+    appendix = (out / "A_appendix.zh.html").read_text(encoding="utf-8")
+    assert 'href="04_hidden_delta.zh.html' in appendix and 'href="04_hidden_delta.html' not in appendix
 
 
 def test_no_page_needs_the_network(site):
@@ -114,10 +139,12 @@ def test_pages_carry_math_figures_and_navigation(site):
     out, paths = site
     index = (out / "index.html").read_text(encoding="utf-8")
     for p in paths:
-        assert f'href="{p.stem}.html"' in index
-        page = (out / f"{p.stem}.html").read_text(encoding="utf-8")
+        if slides.edition_of(p) == "en":
+            assert f'href="{p.stem}.html"' in index
+        page = (out / _page(p)).read_text(encoding="utf-8")
         assert 'src="_static/mathjax/MathJax.js?config=' in page, p.name
-        assert 'class="course-nav"' in page and 'href="index.html"' in page, p.name
+        home = "index.html" if slides.edition_of(p) == "en" else "index.zh.html"
+        assert 'class="course-nav"' in page and f'href="{home}"' in page, p.name
         has_math = any(c.cell_type == "markdown" and "$" in c.source
                        for c in nbformat.read(p, as_version=4).cells)
         if has_math:  # the TeX reaches the page for MathJax to typeset
@@ -159,6 +186,7 @@ def test_offline_check_finds_what_would_break(tmp_path):
 
 def test_site_from_the_solutions(tmp_path):
     out, paths = build_site.build_site("solutions", tmp_path, prefixes=("A",))
-    assert [p.name for p in paths] == ["A_appendix.ipynb"]
+    assert [str(p.relative_to(ROOT)) for p in paths] == ["solutions/A_appendix.ipynb",
+                                                         "solutions/zh/A_appendix.ipynb"]
     assert "solutions (complete)" in (out / "index.html").read_text(encoding="utf-8")
     assert slides.offline_problems(out)[0] == []

@@ -13,6 +13,7 @@ request may fail) and the deck must advance.  Screenshots go to
 from __future__ import annotations
 
 import importlib.util
+import re
 import sys
 from pathlib import Path
 
@@ -182,6 +183,24 @@ def test_rise_for_jupyterlab_is_installed_and_listed():
 
 
 # ------------------------------------------------------------------ the decks
+def test_decks_are_built_in_both_editions(decks):
+    """Every chapter has an English and a Chinese deck; the index lists both, each deck is
+    marked with its language (a browser picks Chinese glyph forms from it)."""
+    out, paths = decks
+    names = {slides.deck_name(p) for p in paths}
+    english = {p.stem for p in paths if slides.edition_of(p) == "en"}
+    assert english and names >= {f"{s}.zh.slides.html" for s in english} | \
+        {f"{s}.slides.html" for s in english}
+    index = (out / "index.html").read_text(encoding="utf-8")
+    assert 'href="#zh"' in index and 'href="#en"' in index
+    for stem in english:
+        assert f'href="{stem}.zh.slides.html"' in index and f'href="{stem}.slides.html"' in index
+        zh = (out / f"{stem}.zh.slides.html").read_text(encoding="utf-8")
+        assert '<html lang="zh-CN"' in zh and re.search("[\u4e00-\u9fff]{20}", zh)
+        en = (out / f"{stem}.slides.html").read_text(encoding="utf-8")
+        assert '<html lang="en"' in en
+
+
 @pytest.fixture(scope="module")
 def decks(tmp_path_factory):
     out = tmp_path_factory.mktemp("slides")
@@ -198,7 +217,7 @@ def test_no_hidden_test_reaches_a_deck(decks):
     hidden = [p.name for p in paths if "BEGIN HIDDEN TESTS" in p.read_text(encoding="utf-8")]
     assert hidden, "no notebook has hidden tests: this test checks nothing"
     for p in paths:
-        deck = (out / f"{p.stem}.slides.html").read_text(encoding="utf-8")
+        deck = (out / slides.deck_name(p)).read_text(encoding="utf-8")
         assert "HIDDEN TESTS" not in deck, p.name
 
 
@@ -211,7 +230,7 @@ def test_every_slide_fits_the_deck_and_tables_are_body_size(decks):
     out, paths = decks
     measured = built_measured[out]
     assert measured, "the build did not measure the decks"
-    assert {d.name for d in measured} == {f"{p.stem}.slides.html" for p in paths}
+    assert {d.name for d in measured} == {slides.deck_name(p) for p in paths}
     bad = [f"{d.name} slide {s['h'] + 1}.{s['v'] + 1} {s['title'][:30]!r}: {s['height']}×"
            f"{s['width']} px, cut: {s['wideWhat'][:1]}"
            for d, found in measured.items() for s in found if slides.overflowing(s)]
@@ -228,9 +247,9 @@ def test_decks_open_offline(decks):
     out, paths = decks
     problems, reached = slides.offline_problems(out)
     assert problems == []
-    assert {f"{p.stem}.slides.html" for p in paths} <= reached
+    assert {slides.deck_name(p) for p in paths} <= reached
     for p in paths:
-        deck = (out / f"{p.stem}.slides.html").read_text(encoding="utf-8")
+        deck = (out / slides.deck_name(p)).read_text(encoding="utf-8")
         assert '<script src="_static/reveal.js/dist/reveal.js"></script>' in deck
         assert 'src="_static/mathjax/MathJax.js?config=' in deck
         assert "unpkg.com" not in deck and "cdnjs.cloudflare" not in deck   # nbconvert's CDNs

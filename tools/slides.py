@@ -3,6 +3,7 @@
     python tools/slides.py                      # every deck, from solutions/, into build/slides/
     python tools/slides.py --from chapters      # the learners' copies instead
     python tools/slides.py A 03 --out /tmp/d    # only notebooks whose name starts so
+    python tools/slides.py --lang zh            # only the Chinese edition (default: both)
 
 Every chapter presents as a slide deck, in JupyterLab (RISE: ``jupyterlab_rise``) and as
 HTML.  The slide type of each cell (``cell.metadata.slideshow.slide_type``) is not written
@@ -762,6 +763,46 @@ def _digest(path):
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()
 
 
+# ------------------------------------------------------------ editions
+#: The languages of the course, each a folder of notebooks under solutions/ and chapters/
+#: (English at the top; tools/translations.py makes the others).  Pages and decks of an
+#: edition other than English carry its code before the extension: 03_output_delta.zh.html.
+EDITIONS = {"en": "", "zh": "zh"}
+PAGE_LANG = {"en": "en", "zh": "zh-CN"}
+
+
+def edition_of(path):
+    """``"zh"`` for a notebook in a ``zh/`` folder, else ``"en"``."""
+    return next((lang for lang, folder in EDITIONS.items() if folder and Path(path).parent.name == folder),
+                "en")
+
+
+def edition_suffix(path_or_lang):
+    lang = path_or_lang if path_or_lang in EDITIONS else edition_of(path_or_lang)
+    return "" if lang == "en" else f".{lang}"
+
+
+def deck_name(path):
+    return f"{Path(path).stem}{edition_suffix(path)}.slides.html"
+
+
+def _plan_key(path):
+    lang = edition_of(path)
+    return Path(path).name if lang == "en" else f"{EDITIONS[lang]}/{Path(path).name}"
+
+
+def set_page_language(body, path_or_lang):
+    """The page's ``<html lang>``: a browser picks Chinese glyph forms (and fonts) from it."""
+    lang = path_or_lang if path_or_lang in EDITIONS else edition_of(path_or_lang)
+    return re.sub(r"<html( lang=\"[^\"]*\")?", f'<html lang="{PAGE_LANG[lang]}"', body, count=1)
+
+
+def edition_folder(source, lang):
+    """The folder of notebooks of ``source`` (solutions, chapters or a folder) in ``lang``."""
+    folder = ROOT / source if source in ("solutions", "chapters") else Path(source)
+    return folder / EDITIONS[lang] if EDITIONS[lang] else folder
+
+
 def load_fit_plans(paths, plans_file=FIT_PLANS):
     """``{stem: fit}`` for the notebooks whose bytes match the stored plan."""
     import json
@@ -771,7 +812,7 @@ def load_fit_plans(paths, plans_file=FIT_PLANS):
         return {}
     found = {}
     for p in paths:
-        entry = stored.get(p.name)
+        entry = stored.get(_plan_key(p))
         if isinstance(entry, dict) and entry.get("sha256") == _digest(p):
             fit = _empty_fit()
             for key in fit:
@@ -783,11 +824,17 @@ def load_fit_plans(paths, plans_file=FIT_PLANS):
 
 
 def save_fit_plans(paths, fits, plans_file=FIT_PLANS):
+    """Store the plans of ``paths``, keeping those of the other notebooks (the other edition)."""
     import json
-    plans = {p.name: {"sha256": _digest(p),
+    try:
+        kept = json.loads(Path(plans_file).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        kept = {}
+    plans = kept | {_plan_key(p): {"sha256": _digest(p),
                       "fit": {k: sorted(v) if isinstance(v, set) else v
                               for k, v in fits[p.stem].items()}}
              for p in paths if p.stem in fits}
+    plans = {k: plans[k] for k in sorted(plans)}
     Path(plans_file).write_text(json.dumps(plans, indent=1, sort_keys=True, ensure_ascii=False)
                                 + "\n", encoding="utf-8")
 
@@ -804,52 +851,67 @@ def build_deck(path, out, exporter=None, available=None, fit=None):
                         "an interactive widget, shown as it last drew: open the notebook in "
                         "JupyterLab to move its sliders")
     body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": path.stem}})
-    body, missing = rewrite_notebook_links(body, available or {path.stem}, ".slides.html")
+    body, missing = rewrite_notebook_links(body, available or {path.stem},
+                                           f"{edition_suffix(path)}.slides.html")
     _warn_missing(path.name, missing)
-    target = Path(out) / f"{path.stem}.slides.html"
-    target.write_text(body, encoding="utf-8")
+    target = Path(out) / deck_name(path)
+    target.write_text(set_page_language(body, path), encoding="utf-8")
     return target
 
 
-def build_decks(source="solutions", out=None, prefixes=(), fit=None, save_plans=False):
-    """Build every deck of ``source`` (``solutions`` or ``chapters``) into ``out`` with an index.
+def build_decks(source="solutions", out=None, prefixes=(), fit=None, save_plans=False,
+                languages=tuple(EDITIONS)):
+    """Build every deck of ``source`` (``solutions`` or ``chapters``) into ``out`` with an index,
+    in each of ``languages`` (``<name>.slides.html``, ``<name>.zh.slides.html``).
 
     ``fit``: measure the decks in Chromium and split or scale what overflows
     (:func:`fit_decks`, starting from the stored plans, :data:`FIT_PLANS`); default: when
     Chromium and playwright are installed.  ``save_plans``: store what was found.
+    Returns ``(out, paths)``, the paths of every edition.
     """
-    folder = ROOT / source if source in ("solutions", "chapters") else Path(source)
     out = Path(out) if out else ROOT / "build" / "slides"
-    paths = select(folder, prefixes)
+    editions = {lang: select(edition_folder(source, lang), prefixes) for lang in languages}
+    paths = [p for ps in editions.values() for p in ps]
     out.mkdir(parents=True, exist_ok=True)
     for old in out.glob("*.slides.html"):          # decks of an earlier build
-        if old.name not in {f"{p.stem}.slides.html" for p in paths}:
+        if old.name not in {deck_name(p) for p in paths}:
             old.unlink()
     copy_static(out, reveal=True)
     exporter = offline_exporter("slides")
     if fit is None:
         fit = can_measure()
-    plans = load_fit_plans(paths) if fit else {}
-    rows = []
-    for p in paths:
-        target = build_deck(p, out, exporter, {q.stem for q in paths}, plans.get(p.stem))
-        title = notebook_title(nbformat.read(p, as_version=4), p.stem)
-        rows.append(f'<li><a href="{html.escape(target.name)}">{html.escape(title)}</a> '
-                    f'<small>({html.escape(p.name)})</small></li>')
-    measured = None
-    if fit:
-        fits, measured = fit_decks(out, paths, exporter, {q.stem for q in paths}, start=plans)[1:]
-        if save_plans:
-            save_fit_plans(paths, fits)
+    lists = {}
+    measured = {} if fit else None
+    for lang, lang_paths in editions.items():
+        plans = load_fit_plans(lang_paths) if fit else {}
+        rows = []
+        for p in lang_paths:
+            target = build_deck(p, out, exporter, {q.stem for q in lang_paths}, plans.get(p.stem))
+            title = notebook_title(nbformat.read(p, as_version=4), p.stem)
+            rows.append(f'<li><a href="{html.escape(target.name)}">{html.escape(title)}</a> '
+                        f'<small>({html.escape(p.name)})</small></li>')
+        lists[lang] = rows
+        if fit:
+            fits, found = fit_decks(out, lang_paths, exporter, {q.stem for q in lang_paths},
+                                    start=plans)[1:]
+            measured.update(found)
+            if save_plans:
+                save_fit_plans(lang_paths, fits)
+    heading = {"en": "English", "zh": "中文版（Simplified Chinese）"}
+    sections = "".join(f'<h2 id="{lang}" lang="{PAGE_LANG[lang]}">{heading[lang]}</h2>'
+                       f'<ul lang="{PAGE_LANG[lang]}">{"".join(rows)}</ul>'
+                       for lang, rows in lists.items())
+    switch = " · ".join(f'<a href="#{lang}">{heading[lang]}</a>' for lang in lists)
     (out / "index.html").write_text(
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<title>Backpropagation, derived and checked: slides</title>"
         + index_math_head(STATIC) + "</head>"
         "<body style=\"font-family: sans-serif; max-width: 50em; margin: 2em auto;\">"
         "<h1>Backpropagation, derived and checked: slide decks</h1>"
+        f'<p class="language-switch">{switch}</p>'
         "<p>Open a deck; arrow keys move, <kbd>S</kbd> opens the speaker view, "
         "<kbd>Esc</kbd> the overview. Everything is local: no network needed.</p>"
-        f"<ul>{''.join(rows)}</ul></body></html>\n", encoding="utf-8")
+        f"{sections}</body></html>\n", encoding="utf-8")
     build_decks.measured = measured        # {deck: slides as measured in Chromium} or None
     return out, paths
 
@@ -1020,11 +1082,11 @@ def fit_decks(out, paths, exporter, available, rounds=4, log=print, start=None):
     done = {p.stem: [] for p in paths}
     todo, final = list(paths), {}
     for _ in range(rounds + 1):
-        measured = measure_decks([Path(out) / f"{p.stem}.slides.html" for p in todo])
+        measured = measure_decks([Path(out) / deck_name(p) for p in todo])
         final.update(measured)
         again = []
         for p in todo if _ < rounds else []:
-            changes = _plan(measured[Path(out) / f"{p.stem}.slides.html"], fits[p.stem])
+            changes = _plan(measured[Path(out) / deck_name(p)], fits[p.stem])
             changes = [c for c in changes if not c.endswith("still overflows")]
             if changes:
                 done[p.stem] += changes
@@ -1049,10 +1111,13 @@ def main(argv=None):
     parser.add_argument("--from", dest="source", default="solutions",
                         help="solutions (default), chapters, or a folder of notebooks")
     parser.add_argument("--out", default=None, help="output folder (default build/slides)")
+    parser.add_argument("--lang", choices=tuple(EDITIONS), action="append",
+                        help="only this edition (repeatable; default: every edition)")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()
     out, paths = build_decks(args.source, args.out, args.prefixes,
-                             save_plans=args.source == "solutions" and not args.prefixes)
+                             save_plans=args.source == "solutions" and not args.prefixes,
+                             languages=tuple(args.lang or EDITIONS))
     print(f"built {len(paths)} deck(s) from {args.source}/ into {out} in "
           f"{time.perf_counter() - t0:.1f} s ({folder_size(out) / 1e6:.1f} MB); "
           f"open {out / 'index.html'}")
