@@ -891,6 +891,8 @@ def test_make_lab_starts_serves_a_working_copy_and_takes_options(tmp_path, brows
     log = server.log_tail(200)
     assert "Running as root is not recommended" not in log, log
     assert "work/:" in log and (ROOT / "work" / "solutions").is_dir(), log
+    assert (ROOT / "work" / "chapters" / "zh" / "05_l2_regularization.ipynb").is_file(), \
+        "make lab did not copy the Chinese edition (make lab-zh opens work/chapters/zh)"
     settings = ROOT / ".venv" / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
     assert json.loads(settings.read_text())["@jupyterlab/apputils-extension:notification"][
         "fetchNews"] == "false"

@@ -199,6 +199,9 @@ def test_decks_are_built_in_both_editions(decks):
         assert '<html lang="zh-CN"' in zh and re.search("[\u4e00-\u9fff]{20}", zh)
         en = (out / f"{stem}.slides.html").read_text(encoding="utf-8")
         assert '<html lang="en"' in en
+        # each deck links to its counterpart
+        assert f'href="{stem}.zh.slides.html">中文</a>' in en
+        assert f'href="{stem}.slides.html">English</a>' in zh
 
 
 @pytest.fixture(scope="module")

@@ -897,6 +897,7 @@ def build_decks(source="solutions", out=None, prefixes=(), fit=None, save_plans=
             measured.update(found)
             if save_plans:
                 save_fit_plans(lang_paths, fits)
+    _link_editions(out, editions)
     heading = {"en": "English", "zh": "中文版（Simplified Chinese）"}
     sections = "".join(f'<h2 id="{lang}" lang="{PAGE_LANG[lang]}">{heading[lang]}</h2>'
                        f'<ul lang="{PAGE_LANG[lang]}">{"".join(rows)}</ul>'
@@ -914,6 +915,25 @@ def build_decks(source="solutions", out=None, prefixes=(), fit=None, save_plans=
         f"{sections}</body></html>\n", encoding="utf-8")
     build_decks.measured = measured        # {deck: slides as measured in Chromium} or None
     return out, paths
+
+
+def _link_editions(out, editions):
+    """A small fixed link in a corner of every deck to the same deck in the other editions
+    (outside the slides: it changes no slide's size)."""
+    names = {"en": "English", "zh": "中文"}
+    stems = {lang: {p.stem for p in ps} for lang, ps in editions.items()}
+    for lang, paths in editions.items():
+        for p in paths:
+            links = " · ".join(
+                f'<a hreflang="{PAGE_LANG[other]}" href="{p.stem}{edition_suffix(other)}.slides.html">'
+                f"{names[other]}</a>" for other in editions if other != lang and p.stem in stems[other])
+            if not links:
+                continue
+            deck = Path(out) / deck_name(p)
+            body = deck.read_text(encoding="utf-8")
+            switch = (f'<div class="language-switch" style="position: fixed; top: 6px; right: 12px; '
+                      f'z-index: 30; font: 14px sans-serif;">{links}</div>')
+            deck.write_text(body.replace("</body>", switch + "\n</body>", 1), encoding="utf-8")
 
 
 def report_overflow(measured):
