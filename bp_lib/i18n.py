@@ -48,8 +48,11 @@ def set_language(language: str) -> None:
         raise ValueError(f"set_language: language must be one of {', '.join(map(repr, LANGUAGES))}; "
                          f"got {language!r}")
     _state["language"] = language
-    _state["figures"] = language == "en" or _use_cjk_font()
-    if language != "en":
+    if language == "en":
+        _restore_font()
+        _state["figures"] = True
+    else:
+        _state["figures"] = _use_cjk_font()
         _install_figure_hook()
 
 
@@ -187,7 +190,16 @@ def _use_cjk_font() -> bool:
             # whose plain text uses the first family only (no fallback), and a CJK font has
             # Latin letters and digits too.  Plain labels fall back glyph by glyph to the
             # English figures' font for what the CJK font lacks (⁽ˡ⁾, ‖, ∝).
-            latin = font_manager.FontProperties(family=["sans-serif"]).get_name()
+            _state.setdefault("font.family", list(matplotlib.rcParams["font.family"]))
+            latin = font_manager.FontProperties(family=_state["font.family"]).get_name()
             matplotlib.rcParams["font.family"] = [name, latin]
             return True
     return False
+
+
+def _restore_font():
+    """Back to the fonts the figures had before a language with its own font was set."""
+    if "font.family" in _state:
+        import matplotlib
+
+        matplotlib.rcParams["font.family"] = _state.pop("font.family")

@@ -252,6 +252,43 @@ def test_figure_words_are_translated_and_math_kept(zh):
     assert any("$a^{(0)}$" in t for t in texts)        # the math of a label is kept
 
 
+def test_without_a_cjk_font_figures_keep_their_english_words(monkeypatch):
+    """No boxes and no warnings on a machine with no Chinese font: the words stay English."""
+    import warnings
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+
+    import bp_lib
+    from bp_lib import i18n, plots
+
+    before = list(matplotlib.rcParams["font.family"])
+    monkeypatch.setattr(i18n, "CJK_FONTS", ("No Such Font SC",))
+    bp_lib.set_language("zh")
+    try:
+        fig = plots.draw_network([3, 5, 2]).figure
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            fig.canvas.draw()
+        texts = " ".join(t.get_text() for t in fig.findobj(plt.Text))
+        plt.close(fig)
+        assert "units" in texts and not _HAN.search(texts)
+        assert _HAN.search(i18n.tr("the result"))          # messages are still Chinese
+    finally:
+        bp_lib.set_language("en")
+    assert list(matplotlib.rcParams["font.family"]) == before
+
+
+def test_english_again_restores_the_figure_font(zh):
+    import matplotlib
+
+    import bp_lib
+
+    assert "Noto Sans CJK SC" in matplotlib.rcParams["font.family"][0]
+    bp_lib.set_language("en")
+    assert "Noto Sans CJK SC" not in matplotlib.rcParams["font.family"]
+
+
 def test_a_template_translates_a_figure_string_with_numbers(zh):
     from bp_lib import i18n
 
