@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import _validate as v
-from .i18n import tr
+from .i18n import tr, translate_text
 
 #: Relative error below which an analytic gradient is called correct.
 TOLERANCE = 1e-6
@@ -105,7 +105,10 @@ def report(what, analytic, numeric, tolerance=TOLERANCE):
     """
     tolerance = v.real(tolerance, "tolerance", low=0.0, low_inclusive=False)
     err = array_relative_error(analytic, numeric)
-    print(tr("{what}: relative error {err} ({verdict})", what=what, err=f"{err:.1e}",
+    # ``what`` is the notebook's own label: shown in the reader's language when the catalogue
+    # has it (tests/test_translations.py checks that every label the chapters print has one).
+    print(tr("{what}: relative error {err} ({verdict})", what=translate_text(str(what)),
+             err=f"{err:.1e}",
              verdict=tr("agrees") if err < tolerance else tr("DISAGREES")))
 
 

@@ -30,9 +30,10 @@ LANGUAGES = ("en", "zh")
 
 _CJK = re.compile(r"[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef]")
 _MATH = re.compile(r"(?<!\\)\$.*?(?<!\\)\$", re.S)
-#: A template's field: ``{name}`` not right after a LaTeX command, ``^``, ``_`` or ``}``, so the
+#: A template's field: ``{name}`` not right after a LaTeX command (ASCII letters), ``^``, ``_`` or
+#: ``}`` (a Chinese character may come right before a field), so the
 #: braces of ``$W^{(l)}$`` or ``$\mathrm{diag}$`` in a figure's text are not fields.
-FIELD = re.compile(r"(?<![\\\w^_}])\{([a-z_][a-z0-9_]*)\}")
+FIELD = re.compile(r"(?<![\\A-Za-z0-9_^}])\{([a-z_][a-z0-9_]*)\}")
 _LOCALE = Path(__file__).with_name("locale")
 _state = {"language": "en", "figures": False}
 
@@ -102,9 +103,11 @@ def _patterns(language: str):
     for english, translated in catalogue(language).items():
         if not FIELD.search(english):
             continue
-        regex, pos = "", 0
+        regex, pos, seen = "", 0, set()
         for m in FIELD.finditer(english):
-            regex += re.escape(english[pos:m.start()]) + f"(?P<{m[1]}>.+?)"
+            group = f"(?P={m[1]})" if m[1] in seen else f"(?P<{m[1]}>.+?)"   # a repeated field
+            regex += re.escape(english[pos:m.start()]) + group
+            seen.add(m[1])
             pos = m.end()
         regex += re.escape(english[pos:])
         found.append((re.compile(regex, re.S), translated))
@@ -119,18 +122,43 @@ def translate_figure(fig):
     when no font can draw the language."""
     if _state["language"] == "en" or not _state["figures"]:
         return fig
+    from matplotlib.ticker import FixedFormatter, FuncFormatter
     from matplotlib.text import Text
 
     for artist in fig.findobj(Text):
-        text = artist.get_text()
-        if text and _has_words(text) and not _CJK.search(text):    # (not translated yet)
-            new = translate_text(text)
-            if new == text:
-                if text not in catalogue(_state["language"]):   # an entry may keep a name
-                    _missing(text)
-            else:
-                artist.set_text(new)
+        new = _translated(artist.get_text())
+        if new is not None:
+            artist.set_text(new)
+            if "\n" in new:            # CJK glyphs stand taller than Latin ones: more room
+                spacing = artist.get_linespacing()
+                if not isinstance(spacing, (int, float)) or spacing < 1.45:
+                    artist.set_linespacing(1.45)
+    # Tick labels given as text (set_xticklabels, a category axis) are made while the figure
+    # is drawn, from the axis's formatter: translated there.
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            formatter = axis.get_major_formatter()
+            if isinstance(formatter, FixedFormatter):
+                formatter.seq = [_translated(str(t)) or t for t in formatter.seq]
+            elif isinstance(formatter, FuncFormatter):       # set_ticks(…, labels): {loc: label}
+                table = getattr(formatter.func, "args", (None,))[0]
+                if isinstance(table, dict):
+                    for loc, label in table.items():
+                        table[loc] = _translated(str(label)) or label
     return fig
+
+
+def _translated(text):
+    """The translation of one figure string, or None when there is nothing to change (no
+    words, already translated, or an entry that keeps it as it is); warns when it has none."""
+    if not text or not _has_words(text) or _CJK.search(text):       # (translated already)
+        return None
+    new = translate_text(text)
+    if new != text:
+        return new
+    if text not in catalogue(_state["language"]):                    # an entry may keep a name
+        _missing(text)
+    return None
 
 
 #: Figure strings with words that had no translation, in the order they were met.

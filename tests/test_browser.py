@@ -722,7 +722,7 @@ def _check_chinese_rendering(page, shots: Path, name: str) -> None:
     assert any(re.search("[\u4e00-\u9fff]", r) for r in results), \
         f"{name}: the explorer's result {results!r}"
     # for the record: the chapter's text, math and explorer together, as a reader sees them
-    page.locator(".explorer-result").first.scroll_into_view_if_needed()
+    page.locator(".explorer-result").first.evaluate("e => e.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(800)
     page.screenshot(path=str(shots / f"lab-{name}-explorer.png"))
 

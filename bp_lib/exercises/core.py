@@ -385,9 +385,11 @@ def _has_nonfinite(x):
 
 def _shape_text(a):
     if isinstance(a, np.ndarray):
-        return f"array {a.shape}"
+        return tr("array {shape}", shape=a.shape)
     if isinstance(a, (list, tuple)):
-        return f"{type(a).__name__} of {len(a)}"
+        return tr("{kind} of {n}", kind=type(a).__name__, n=len(a))
+    if isinstance(a, (float, np.floating)):
+        return f"{float(a):.4g}"
     return repr(a)
 
 
