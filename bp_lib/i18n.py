@@ -207,7 +207,7 @@ def _has_words(text):
 
 
 def _use_cjk_font() -> bool:
-    """Put an installed CJK font behind matplotlib's sans-serif fonts; False if there is none."""
+    """Put the first installed CJK font first in matplotlib's fonts; False if there is none."""
     import matplotlib
     from matplotlib import font_manager
 
