@@ -57,6 +57,7 @@ bench: $(VENV)/.dev
 	$(PY) benchmarks/bench_gradients.py
 	$(PY) benchmarks/bench_training.py
 	$(PY) benchmarks/bench_widgets.py
+	$(PY) benchmarks/bench_widgets.py --lang zh
 	$(PY) benchmarks/profile_epoch.py
 
 # Lecturing (docs/lecturing.md): offline HTML slide decks and a static site of the course,

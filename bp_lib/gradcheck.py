@@ -143,13 +143,25 @@ class GradientCheck:
         return self.ok
 
     def __repr__(self):
-        lines = [f"{'parameter':<10}{'shape':<12}{'relative error':>16}"]
+        # The header's words in the reader's language; a Chinese character is two columns wide.
+        head = [(tr("parameter"), 10, "<"), (tr("shape"), 12, "<"), (tr("relative error"), 16, ">")]
+        lines = ["".join(_pad(word, width, side) for word, width, side in head)]
         for p in self.parameters:
-            flag = "ok" if p.ok else "WRONG"
+            flag = tr("ok") if p.ok else tr("WRONG")
             lines.append(f"{p.name:<10}{str(p.shape):<12}{p.relative_error:>16.2e}  {flag}")
-        verdict = "all gradients agree" if self.ok else "some gradients disagree"
-        lines.append(f"{verdict} (tolerance {TOLERANCE:g})")
+        verdict = tr("all gradients agree") if self.ok else tr("some gradients disagree")
+        lines.append(tr("{verdict} (tolerance {tolerance})", verdict=verdict,
+                        tolerance=f"{TOLERANCE:g}"))
         return "\n".join(lines)
+
+
+def _pad(text, width, side):
+    """``text`` padded to ``width`` terminal columns (a CJK character takes two)."""
+    import unicodedata
+
+    columns = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    fill = " " * max(width - columns, 0)
+    return text + fill if side == "<" else fill + text
 
 
 def gradient_check(net, X, Y, lam=0.0, eps=1e-5, gradients=None):

@@ -131,8 +131,8 @@ def translate_figure(fig):
             artist.set_text(new)
             if "\n" in new:            # CJK glyphs stand taller than Latin ones: more room
                 spacing = artist.get_linespacing()
-                if not isinstance(spacing, (int, float)) or spacing < 1.45:
-                    artist.set_linespacing(1.45)
+                if not isinstance(spacing, (int, float)) or spacing < 1.3:
+                    artist.set_linespacing(1.3)
     # Tick labels given as text (set_xticklabels, a category axis) are made while the figure
     # is drawn, from the axis's formatter: translated there.
     for ax in fig.axes:

@@ -72,7 +72,7 @@ def draw_network(sizes, ax=None, *, labels=True, shapes=True, max_units=8,
         (x0, y0), (x1, y1) = (xs[l - 1], positions[l - 1][k - 1]), (xs[l], positions[l][j - 1])
         ax.plot([x0, x1], [y0, y1], color="#dd8452", lw=2.5, zorder=1.5)
         ax.annotate(f"$W^{{({l})}}_{{{j}{k}}}$: to unit {j} of layer {l},\nfrom unit {k} of layer {l - 1}",
-                    xy=((x0 + x1) / 2, (y0 + y1) / 2), xytext=((x0 + x1) / 2, -1.75),
+                    xy=((x0 + x1) / 2, (y0 + y1) / 2), xytext=((x0 + x1) / 2, -1.9),
                     ha="center", va="top", fontsize=9, color="#a0522d",
                     arrowprops=dict(arrowstyle="->", color="#a0522d", lw=0.8))
     for l, n in enumerate(sizes):
