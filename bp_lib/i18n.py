@@ -91,9 +91,7 @@ def translate_text(text: str, language: str | None = None) -> str:
             values = {k: translate_text(v, language) for k, v in m.groupdict().items()}
             return FIELD.sub(lambda f: values.get(f[1], f[0]), template)
     if "\n" in text:                                    # a label of several lines
-        lines = text.split("\n")
-        if len(lines) > 1:
-            return "\n".join(translate_text(line, language) for line in lines)
+        return "\n".join(translate_text(line, language) for line in text.split("\n"))
     return text
 
 

@@ -153,6 +153,16 @@ def test_every_solution_earns_full_marks(real_run, name, learner):
     assert note == "", f"the solution raised or timed out: {note}"
 
 
+def test_the_harness_words_not_implemented_as_the_checker_does():
+    """The harness runs in the learner's kernel and imports nothing of bp_lib, so it keeps its
+    own copy of the sentence; the checker recognises (and translates) the checker's words."""
+    from bp_lib.exercises import core
+    from bp_lib.grading import harness
+
+    assert harness.NOT_IMPLEMENTED == core.NOT_IMPLEMENTED
+    assert core.NOT_IMPLEMENTED in core.ERROR_TEMPLATES
+
+
 @pytest.mark.parametrize("name", NAMES)
 def test_every_untouched_learner_copy_earns_zero(real_run, name):
     rows, note = _points(real_run["book"], "untouched", name)

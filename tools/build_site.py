@@ -49,7 +49,6 @@ Jupyter 笔记本，渲染成一个页面；要运行它，请在 JupyterLab 中
 
 TITLE = {"en": "Backpropagation, derived and checked", "zh": "反向传播：推导与检验"}
 CONTENTS = {"en": "Contents", "zh": "目录"}
-LANGUAGE_NAME = {"en": "English", "zh": "中文"}
 
 
 def _page_name(stem, lang):
@@ -70,7 +69,7 @@ def _switch(stem, lang, languages, available):
     """Links to the same page in the other editions (the index when it has no such page)."""
     links = [f'<a class="language-switch" hreflang="{slides.PAGE_LANG[other]}" '
              f'href="{_page_name(stem if stem in available[other] else "index", other)}">'
-             f"{LANGUAGE_NAME[other]}</a>" for other in languages if other != lang]
+             f"{slides.LANGUAGE_NAME[other]}</a>" for other in languages if other != lang]
     return (" &middot; " + " &middot; ".join(links)) if links else ""
 
 

@@ -769,6 +769,7 @@ def _digest(path):
 #: edition other than English carry its code before the extension: 03_output_delta.zh.html.
 EDITIONS = {"en": "", "zh": "zh"}
 PAGE_LANG = {"en": "en", "zh": "zh-CN"}
+LANGUAGE_NAME = {"en": "English", "zh": "中文"}       # a language switch's link text
 
 
 def edition_of(path):
@@ -920,13 +921,13 @@ def build_decks(source="solutions", out=None, prefixes=(), fit=None, save_plans=
 def _link_editions(out, editions):
     """A small fixed link in a corner of every deck to the same deck in the other editions
     (outside the slides: it changes no slide's size)."""
-    names = {"en": "English", "zh": "中文"}
     stems = {lang: {p.stem for p in ps} for lang, ps in editions.items()}
     for lang, paths in editions.items():
         for p in paths:
             links = " · ".join(
                 f'<a hreflang="{PAGE_LANG[other]}" href="{p.stem}{edition_suffix(other)}.slides.html">'
-                f"{names[other]}</a>" for other in editions if other != lang and p.stem in stems[other])
+                f"{LANGUAGE_NAME[other]}</a>"
+                for other in editions if other != lang and p.stem in stems[other])
             if not links:
                 continue
             deck = Path(out) / deck_name(p)

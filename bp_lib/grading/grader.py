@@ -41,7 +41,7 @@ from pathlib import Path
 import numpy as np
 
 from ..exercises import REGISTRY, all_exercises, evaluate
-from ..exercises.core import argument_names, graded_cases
+from ..exercises.core import NOT_IMPLEMENTED, argument_names, graded_cases
 from . import sandbox as sb
 from .kernel import decode_answers, run_notebook
 
@@ -247,8 +247,7 @@ def exercise_cells(nb, exercises):
             out[ex.id] = (None, f"no cell of the notebook defines `def {ex.id}(…)` at its top level "
                                 "(its cell deleted or renamed?)")
         elif _is_stub(_top_level_function(chosen, ex.id)):
-            out[ex.id] = (None, "not implemented yet — replace `raise NotImplementedError()` with "
-                                "your code, run that cell, then this one.")
+            out[ex.id] = (None, NOT_IMPLEMENTED)
         else:
             out[ex.id] = (chosen, None)
     return out
